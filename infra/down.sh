@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Stops every component infra/up.sh started (by pid file), gracefully, then forcefully after 30 s.
+# Data stays under .local/ so the next up.sh resumes; `down.sh --purge` deletes it as well.
+source "$(dirname "$0")/lib.sh"
+stop_pid registry
+stop_pid kafka
+for p in $REDIS_CLUSTER_PORTS; do stop_pid "redis-cluster-$p"; done
+stop_pid redis
+if [ "${1:-}" = "--purge" ]; then
+  rm -rf "$LOCAL/kafka" "$LOCAL/registry" "$LOCAL/redis" "$LOCAL"/redis-cluster-* "$ENDPOINTS_FILE"
+  log "data purged"
+fi

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what is missing, starts the real components
+# (unless they already run), type-checks, lints, runs the unit and integration tests, and stops the
+# components it started. Prints the runner's summary line last. Exit status is non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+were_running=0
+bash infra/status.sh >/dev/null 2>&1 && were_running=1
+
+bash infra/up.sh || { echo "[test] components failed to start" >&2; exit 1; }
+set -a; . .local/endpoints.env; set +a
+
+stop_components() {
+  if [ "$were_running" = 0 ] && [ "${SEAM_KEEP_COMPONENTS:-0}" != 1 ]; then bash infra/down.sh; fi
+}
+trap stop_components EXIT
+summary_file=.local/test-summary.txt
+rm -f "$summary_file"
+
+failed=()
+step() { # NAME COMMAND...
+  local name="$1"; shift
+  echo "[test] $name"
+  local start=$SECONDS
+  if "$@"; then echo "[test] $name ok ($((SECONDS - start))s)"; else echo "[test] $name FAILED ($((SECONDS - start))s)"; failed+=("$name"); fi
+}
+
+step typecheck npx tsc -p tsconfig.json
+step lint npx eslint . --max-warnings 0
+report=.local/vitest-report.json
+rm -f "$report"
+step vitest npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@"
+
+trap - EXIT
+stop_components
+if ((${#failed[@]})); then echo "[test] failed steps: ${failed[*]}"; fi
+if [ -f "$report" ]; then
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+  ' "$report" | tee "$summary_file"
+else
+  echo "Tests: 0 passed, 1 failed (vitest wrote no report)" | tee "$summary_file"
+fi
+((${#failed[@]} == 0))
