@@ -1,0 +1,13 @@
+export * from './catalogue';
+export * from './compatibility';
+export * from './design-names';
+export * from './registry';
+export { readAvsc, parseAvro, fullNameOf, AVRO_DIR, type AvroRecordJson } from './avro';
+export * from './records/common';
+export * from './records/raw';
+export * from './records/security-event';
+export * from './records/incident';
+export * from './records/verdict';
+export * from './records/action';
+export * from './records/llm-inference';
+export * from './records/dlq';
