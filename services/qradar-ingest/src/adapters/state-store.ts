@@ -1,0 +1,56 @@
+import type { RedisClient } from '@seam/kit';
+import {
+  dedupKeySuffix,
+  parseChangedCursor,
+  parseNewCursor,
+  serializeChangedCursor,
+  type ChangedCursor,
+  type NewCursor,
+  type OffenseVersion,
+} from '../domain/cursors';
+
+/**
+ * Cursors and per-version dedup markers in Redis. Every key shares one hash tag, so the MULTI that
+ * records "produced" markers together with a cursor also works on a Redis Cluster.
+ */
+export class StateStore {
+  readonly #prefix: string;
+
+  constructor(
+    private readonly redis: RedisClient,
+    prefix: string,
+    private readonly dedupTtlSeconds: number,
+  ) {
+    this.#prefix = `${prefix}{qradar-ingest}:`;
+  }
+
+  key(name: string): string {
+    return `${this.#prefix}${name}`;
+  }
+
+  async newCursor(): Promise<NewCursor> {
+    return parseNewCursor(await this.redis.get(this.key('cursor:new')));
+  }
+
+  async changedCursor(): Promise<ChangedCursor> {
+    return parseChangedCursor(await this.redis.get(this.key('cursor:changed')));
+  }
+
+  /** The subset of `versions` not yet marked produced. */
+  async unseen<T extends OffenseVersion>(versions: readonly T[]): Promise<T[]> {
+    if (versions.length === 0) return [];
+    const values = await this.redis.mget(versions.map((v) => this.key(`seen:${dedupKeySuffix(v)}`)));
+    return versions.filter((_v, i) => values[i] === null);
+  }
+
+  /** Marks versions produced and (optionally) moves a cursor, atomically. Call after the produce ack. */
+  async commit(versions: readonly OffenseVersion[], cursor?: { readonly kind: 'new'; readonly value: NewCursor } | { readonly kind: 'changed'; readonly value: ChangedCursor }): Promise<void> {
+    const multi = this.redis.multi();
+    for (const v of versions) multi.set(this.key(`seen:${dedupKeySuffix(v)}`), '1', 'EX', this.dedupTtlSeconds);
+    if (cursor?.kind === 'new') multi.set(this.key('cursor:new'), String(cursor.value.lastId));
+    if (cursor?.kind === 'changed') multi.set(this.key('cursor:changed'), serializeChangedCursor(cursor.value));
+    const result = await multi.exec();
+    const failed = result?.find(([error]) => error !== null);
+    if (result === null || failed) throw new Error('Redis MULTI for cursor/dedup failed');
+  }
+}
