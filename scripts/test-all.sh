@@ -5,10 +5,16 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+mkdir -p .local
 were_running=0
 bash infra/status.sh >/dev/null 2>&1 && were_running=1
 
-bash infra/up.sh || { echo "[test] components failed to start" >&2; exit 1; }
+if ! bash infra/up.sh; then
+  echo "[test] components failed to start" >&2
+  [ "$were_running" = 1 ] || bash infra/down.sh
+  echo "Tests: 0 passed, 1 failed (components did not start)" | tee .local/test-summary.txt
+  exit 1
+fi
 set -a; . .local/endpoints.env; set +a
 
 stop_components() {
