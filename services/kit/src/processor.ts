@@ -14,7 +14,7 @@ import {
 } from './headers';
 import type { KitMetrics } from './metrics';
 import type { BatchControls, HeaderValue, InputBatch, OutgoingMessage, ProducerPort, RawMessage, TopicMessages } from './ports';
-import type { HandlerContext, InputRecord, InputSpec, InputSpecs, OutputSpecs, StageDefinition } from './stage';
+import type { HandlerContext, InputRecord, InputSpec, InputSpecs, OutputSpec, OutputSpecs, StageDefinition } from './stage';
 import { TRACEPARENT_HEADER, continueTrace, formatTraceparent, type TraceContext } from './trace';
 
 export interface ProcessorDeps {
@@ -25,8 +25,9 @@ export interface ProcessorDeps {
   /** Outputs are produced, and offsets resolved, at least every this many input records. */
   readonly maxBatchRecords: number;
   /**
-   * ...and before the pending outputs would exceed this many bytes, so that a produce stays below
-   * the broker's message.max.bytes (1 MiB by default) even if all outputs go to one partition.
+   * ...and before the pending outputs to one topic would exceed this many bytes, so that a produce
+   * stays below the broker's message.max.bytes (1 MiB by default, a limit per partition) even if all
+   * outputs of a topic go to one partition.
    */
   readonly maxBatchBytes: number;
   /** Aborted when the stage starts shutting down: ends retry waits early. */
@@ -37,19 +38,54 @@ export interface ProcessorDeps {
   readonly now?: () => Date;
 }
 
+type Encoded = [string, OutgoingMessage];
+
 type RecordOutcome =
-  | { readonly kind: 'ok'; readonly outputs: readonly (readonly [string, OutgoingMessage])[] }
+  | { readonly kind: 'ok'; readonly outputs: readonly Encoded[] }
   | { readonly kind: 'dlq'; readonly message: OutgoingMessage; readonly errorClass: ErrorClass }
   | { readonly kind: 'fatal'; readonly error: unknown }
   | { readonly kind: 'aborted' };
+
+type OkOutcome = Extract<RecordOutcome, { kind: 'ok' }>;
+
+interface LooseOutput {
+  readonly to: string;
+  readonly key: string | Buffer | null;
+  readonly value: unknown;
+  readonly headers?: Readonly<Record<string, HeaderValue>>;
+}
+type HandlerResult = readonly LooseOutput[];
+
+/** Per-record state kept across retry attempts. */
+interface RecordState {
+  readonly batch: InputBatch;
+  readonly input: { readonly name: string; readonly spec: InputSpec };
+  readonly message: RawMessage;
+  readonly trace: TraceContext;
+  record: InputRecord<InputSpecs> | undefined;
+  log: Logger | undefined;
+}
+
+/** A cut of processed records whose outputs are produced together, then whose last offset is resolved. */
+interface Chunk {
+  readonly pending: Map<string, OutgoingMessage[]>;
+  readonly dlqCounts: Map<ErrorClass, number>;
+  readonly records: number;
+  readonly last: RawMessage;
+}
 
 const MAX_LOGGED_KEY = 200;
 const RECORD_OVERHEAD_BYTES = 32;
 
 function messageSize(message: OutgoingMessage): number {
   let size = RECORD_OVERHEAD_BYTES + (message.value?.length ?? 0) + (message.key?.length ?? 0);
-  for (const [name, value] of Object.entries(message.headers)) size += name.length + value.length;
+  const headers = message.headers;
+  for (const name in headers) size += name.length + (headers[name]?.length ?? 0);
   return size;
+}
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -73,10 +109,28 @@ function validationMessage(issues: readonly { path: readonly PropertyKey[]; mess
     .join('; ');
 }
 
+function decodeError(spec: InputSpec, error: unknown): unknown {
+  // Codecs throw SeamErrors when they know better (e.g. registry unreachable: retriable).
+  if (isSeamError(error)) return error;
+  return new DecodeError(`cannot decode ${spec.codec.name} value: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
+function encodeError(to: string, error: unknown): unknown {
+  if (isSeamError(error)) return error;
+  return new EncodeError(`cannot encode output ${to}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+}
+
 /**
  * The per-batch loop: for each record of one partition, in order, decode -> validate -> handle
- * (retrying retriable errors) -> encode; then produce all outputs and DLQ records of the batch in
- * one sendBatch, and resolve the last processed offset only once the broker acknowledged them.
+ * (retrying retriable errors) -> encode; outputs and DLQ records are produced in chunks (at most
+ * maxBatchRecords input records, maxBatchBytes per output topic), and the last offset of a chunk is
+ * resolved only once the broker acknowledged the chunk. While one chunk's produce is in flight the
+ * next chunk is processed, but its produce starts only after the previous one was acknowledged: one
+ * produce in flight per partition, so output order and the commit rule (an offset is resolved only
+ * after its outputs and those of every earlier record of the partition are acknowledged) hold.
+ *
+ * Records whose codec and handler are synchronous go through without promise hops; anything async
+ * (codec, handler, retries) takes the general path with the same semantics.
  */
 export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs>(
   stage: StageDefinition<I, O>,
@@ -87,6 +141,7 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
   const inputsByTopic = new Map<string, { name: string; spec: InputSpec }>();
   for (const [name, spec] of Object.entries(stage.inputs)) inputsByTopic.set(spec.topic, { name, spec });
   const outputs = stage.outputs as OutputSpecs;
+  const handle = (record: InputRecord<InputSpecs>, ctx: HandlerContext): Promise<HandlerResult> | HandlerResult => stage.handle(record as InputRecord<I>, ctx);
   let halted = false;
 
   function halt(error: unknown): void {
@@ -112,105 +167,169 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
     return { key: message.key, value: message.value, headers };
   }
 
-  async function encodeOutputs(result: Awaited<ReturnType<typeof stage.handle>>, trace: TraceContext): Promise<[string, OutgoingMessage][]> {
-    const traceparent = formatTraceparent(trace);
-    const encoded: [string, OutgoingMessage][] = [];
-    for (const output of result) {
-      const spec = outputs[output.to];
-      if (spec === undefined) throw new FatalError(`stage ${stage.name} returned a record for unknown output "${output.to}"`);
-      let value: Buffer;
-      try {
-        let candidate: unknown = output.value;
-        if (spec.schema !== undefined) {
-          const checked = spec.schema.safeParse(candidate);
-          if (!checked.success) throw new EncodeError(`output ${output.to} is invalid: ${validationMessage(checked.error.issues)}`);
-          candidate = checked.data;
-        }
-        value = await spec.codec.encode(candidate as never, spec.topic);
-      } catch (error) {
-        if (isSeamError(error)) throw error;
-        throw new EncodeError(`cannot encode output ${output.to}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  function childLog(state: RecordState): Logger {
+    if (state.log === undefined) {
+      const { batch, message, trace, record } = state;
+      let eventId = stage.eventId && record ? stage.eventId(record as InputRecord<I>) : message.key?.toString('utf8');
+      if (eventId !== undefined && eventId.length > MAX_LOGGED_KEY) eventId = eventId.slice(0, MAX_LOGGED_KEY);
+      state.log = deps.logger.child({ topic: batch.topic, partition: batch.partition, offset: message.offset, eventId, traceId: trace.traceId, spanId: trace.spanId });
+    }
+    return state.log;
+  }
+
+  function toRecord(state: RecordState, value: unknown): InputRecord<InputSpecs> {
+    const { batch, input, message } = state;
+    const parsed = input.spec.schema.safeParse(value);
+    if (!parsed.success) throw new ValidationError(`value does not match the ${input.name} schema: ${validationMessage(parsed.error.issues)}`);
+    return {
+      input: input.name,
+      topic: batch.topic,
+      partition: batch.partition,
+      offset: message.offset,
+      key: message.key,
+      value: parsed.data,
+      headers: message.headers ?? {},
+      timestamp: message.timestamp,
+    };
+  }
+
+  /** Decoded and validated input, synchronously when the codec is synchronous. Throws on failure. */
+  function decodeRecord(state: RecordState): InputRecord<InputSpecs> | Promise<InputRecord<InputSpecs>> {
+    const { message, input } = state;
+    let value: unknown;
+    try {
+      value = message.value === null ? null : input.spec.codec.decode(message.value, state.batch.topic);
+    } catch (error) {
+      throw decodeError(input.spec, error);
+    }
+    if (value instanceof Promise) {
+      return (value as Promise<unknown>).then(
+        (resolved) => (state.record = toRecord(state, resolved)),
+        (error: unknown) => {
+          throw decodeError(input.spec, error);
+        },
+      );
+    }
+    return (state.record = toRecord(state, value));
+  }
+
+  function encodeValue(to: string, spec: OutputSpec, value: unknown): Buffer | Promise<Buffer> {
+    let encoded: Buffer | Promise<Buffer>;
+    try {
+      let candidate = value;
+      if (spec.schema !== undefined) {
+        const checked = spec.schema.safeParse(candidate);
+        if (!checked.success) throw new EncodeError(`output ${to} is invalid: ${validationMessage(checked.error.issues)}`);
+        candidate = checked.data;
       }
-      encoded.push([spec.topic, { key: output.key, value, headers: { ...output.headers, [TRACEPARENT_HEADER]: traceparent } }]);
+      encoded = spec.codec.encode(candidate, spec.topic);
+    } catch (error) {
+      throw encodeError(to, error);
+    }
+    if (isPromiseLike(encoded)) {
+      return Promise.resolve(encoded).catch((error: unknown) => {
+        throw encodeError(to, error);
+      });
     }
     return encoded;
   }
 
-  async function processRecord(batch: InputBatch, input: { name: string; spec: InputSpec }, message: RawMessage, controls: BatchControls): Promise<RecordOutcome> {
-    const trace = continueTrace(headerText(message.headers, TRACEPARENT_HEADER));
-    let record: InputRecord<I> | undefined;
-    const toRecord = async (): Promise<InputRecord<I>> => {
-      let value: unknown;
-      try {
-        value = message.value === null ? null : input.spec.codec.decode(message.value, batch.topic);
-        if (value instanceof Promise) value = await value;
-      } catch (error) {
-        // Codecs throw SeamErrors when they know better (e.g. registry unreachable: retriable).
-        if (isSeamError(error)) throw error;
-        throw new DecodeError(`cannot decode ${input.spec.codec.name} value: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  /** Encodes outputs from index `from` on, one after the other; synchronous while the codecs are. */
+  function encodeOutputs(result: HandlerResult, traceparent: string, from: number, encoded: Encoded[]): Encoded[] | Promise<Encoded[]> {
+    for (let i = from; i < result.length; i++) {
+      const output = result[i];
+      if (output === undefined) continue;
+      const spec = outputs[output.to];
+      if (spec === undefined) throw new FatalError(`stage ${stage.name} returned a record for unknown output "${output.to}"`);
+      const value = encodeValue(output.to, spec, output.value);
+      const headers: Record<string, HeaderValue> = output.headers === undefined ? { [TRACEPARENT_HEADER]: traceparent } : { ...output.headers, [TRACEPARENT_HEADER]: traceparent };
+      if (value instanceof Promise) {
+        return value.then((buffer) => {
+          encoded.push([spec.topic, { key: output.key, value: buffer, headers }]);
+          return encodeOutputs(result, traceparent, i + 1, encoded);
+        });
       }
-      const parsed = input.spec.schema.safeParse(value);
-      if (!parsed.success) throw new ValidationError(`value does not match the ${input.name} schema: ${validationMessage(parsed.error.issues)}`);
-      return {
-        input: input.name,
-        topic: batch.topic,
-        partition: batch.partition,
-        offset: message.offset,
-        key: message.key,
-        value: parsed.data,
-        headers: message.headers ?? {},
-        timestamp: message.timestamp,
-      } as InputRecord<I>;
-    };
+      encoded.push([spec.topic, { key: output.key, value, headers }]);
+    }
+    return encoded;
+  }
 
-    let log: Logger | undefined;
-    const childLog = (): Logger => {
-      if (log === undefined) {
-        let eventId = stage.eventId && record ? stage.eventId(record) : message.key?.toString('utf8');
-        if (eventId !== undefined && eventId.length > MAX_LOGGED_KEY) eventId = eventId.slice(0, MAX_LOGGED_KEY);
-        log = deps.logger.child({ topic: batch.topic, partition: batch.partition, offset: message.offset, eventId, traceId: trace.traceId, spanId: trace.spanId });
-      }
-      return log;
-    };
+  function okOutcome(result: HandlerResult, trace: TraceContext): OkOutcome | Promise<OkOutcome> {
+    const encoded = encodeOutputs(result, formatTraceparent(trace), 0, []);
+    if (encoded instanceof Promise) return encoded.then((outputs) => ({ kind: 'ok', outputs }));
+    return { kind: 'ok', outputs: encoded };
+  }
 
-    for (let attempt = 1; ; attempt++) {
-      const ctx: HandlerContext = {
-        stage: stage.name,
-        get log() {
-          return childLog();
-        },
-        trace,
-        attempt,
-        signal: deps.stopSignal,
-      };
-      try {
-        record ??= await toRecord();
-        const result = await stage.handle(record, ctx);
-        return { kind: 'ok', outputs: await encodeOutputs(result, trace) };
-      } catch (error) {
-        const errorClass = classifyError(error);
-        switch (errorClass) {
-          case 'fatal':
-            childLog().fatal({ err: error, errorClass }, 'fatal error in handler');
-            return { kind: 'fatal', error };
-          case 'poison':
-            childLog().warn({ err: error, errorClass }, 'poison record sent to DLQ');
-            return { kind: 'dlq', errorClass, message: dlqMessage(batch, message, errorClass, error) };
-          case 'retriable': {
-            const delay = backoffDelay(deps.backoff, attempt);
-            if (delay === undefined) {
-              childLog().warn({ err: error, errorClass, attempts: attempt }, 'retries exhausted, record sent to DLQ');
-              const reason = new Error(`gave up after ${attempt} attempts: ${errorReason(error)}`);
-              return { kind: 'dlq', errorClass, message: dlqMessage(batch, message, errorClass, reason) };
-            }
-            childLog().info({ err: error, errorClass, attempt, delayMs: delay }, 'retriable error, retrying');
-            await sleep(delay, deps.stopSignal);
-            if (deps.stopSignal.aborted || !controls.isRunning()) return { kind: 'aborted' };
-            await controls.heartbeat();
-            break;
+  /** One attempt: decode (once) -> handle -> encode. Throws (or rejects) with the attempt's error. */
+  function attemptRecord(state: RecordState, attempt: number): OkOutcome | Promise<OkOutcome> {
+    const ctx: HandlerContext = {
+      stage: stage.name,
+      get log() {
+        return childLog(state);
+      },
+      trace: state.trace,
+      attempt,
+      signal: deps.stopSignal,
+    };
+    const withRecord = (record: InputRecord<InputSpecs>): OkOutcome | Promise<OkOutcome> => {
+      const result = handle(record, ctx);
+      if (isPromiseLike(result)) return Promise.resolve(result).then((resolved) => okOutcome(resolved, state.trace));
+      return okOutcome(result, state.trace);
+    };
+    if (state.record !== undefined) return withRecord(state.record);
+    const record = decodeRecord(state);
+    return record instanceof Promise ? record.then(withRecord) : withRecord(record);
+  }
+
+  async function afterFailure(state: RecordState, firstError: unknown, controls: BatchControls): Promise<RecordOutcome> {
+    let error = firstError;
+    for (let attempt = 1; ; ) {
+      const errorClass = classifyError(error);
+      switch (errorClass) {
+        case 'fatal':
+          childLog(state).fatal({ err: error, errorClass }, 'fatal error in handler');
+          return { kind: 'fatal', error };
+        case 'poison':
+          childLog(state).warn({ err: error, errorClass }, 'poison record sent to DLQ');
+          return { kind: 'dlq', errorClass, message: dlqMessage(state.batch, state.message, errorClass, error) };
+        case 'retriable': {
+          const delay = backoffDelay(deps.backoff, attempt);
+          if (delay === undefined) {
+            childLog(state).warn({ err: error, errorClass, attempts: attempt }, 'retries exhausted, record sent to DLQ');
+            const reason = new Error(`gave up after ${attempt} attempts: ${errorReason(error)}`);
+            return { kind: 'dlq', errorClass, message: dlqMessage(state.batch, state.message, errorClass, reason) };
           }
+          childLog(state).info({ err: error, errorClass, attempt, delayMs: delay }, 'retriable error, retrying');
+          await sleep(delay, deps.stopSignal);
+          if (deps.stopSignal.aborted || !controls.isRunning()) return { kind: 'aborted' };
+          await controls.heartbeat();
+          break;
         }
       }
+      attempt++;
+      try {
+        return await attemptRecord(state, attempt);
+      } catch (next) {
+        error = next;
+      }
+    }
+  }
+
+  function processRecord(batch: InputBatch, input: { name: string; spec: InputSpec }, message: RawMessage, controls: BatchControls): RecordOutcome | Promise<RecordOutcome> {
+    const state: RecordState = {
+      batch,
+      input,
+      message,
+      trace: continueTrace(headerText(message.headers, TRACEPARENT_HEADER)),
+      record: undefined,
+      log: undefined,
+    };
+    try {
+      const outcome = attemptRecord(state, 1);
+      if (outcome instanceof Promise) return outcome.catch((error: unknown) => afterFailure(state, error, controls));
+      return outcome;
+    } catch (error) {
+      return afterFailure(state, error, controls);
     }
   }
 
@@ -222,16 +341,31 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
       return;
     }
     const labels = { stage: stage.name, topic: batch.topic };
-    const pending = new Map<string, OutgoingMessage[]>();
-    const dlqCounts = new Map<ErrorClass, number>();
+    const handlerSeconds = deps.metrics.handlerSeconds.labels(labels);
+    const dlqTopic = dlqTopicFor(batch.topic);
+    let pending = new Map<string, OutgoingMessage[]>();
+    let pendingBytes = new Map<string, number>();
+    let dlqCounts = new Map<ErrorClass, number>();
     let pendingRecords = 0;
-    let pendingBytes = 0;
     let lastProcessed: RawMessage | undefined;
+    /** The produce in flight; settles true once acknowledged and resolved, false if it failed. */
+    let inFlight: Promise<boolean> | undefined;
 
-    const flush = async (): Promise<boolean> => {
-      if (lastProcessed === undefined) return true;
-      if (pending.size > 0) {
-        const topicMessages: TopicMessages[] = [...pending].map(([topic, messages]) => ({ topic, messages }));
+    // Never rejects: it runs unawaited while the next chunk is processed.
+    const send = async (chunk: Chunk): Promise<boolean> => {
+      try {
+        return await produceAndResolve(chunk);
+      } catch (error) {
+        deps.logger.error({ err: error, topic: batch.topic, partition: batch.partition }, 'cannot complete a produce; stopping without committing');
+        halt(error);
+        return false;
+      }
+    };
+
+    const produceAndResolve = async (chunk: Chunk): Promise<boolean> => {
+      if (chunk.pending.size > 0) {
+        const topicMessages: TopicMessages[] = [];
+        for (const [topic, messages] of chunk.pending) topicMessages.push({ topic, messages });
         try {
           await deps.producer.sendBatch(topicMessages);
         } catch (error) {
@@ -241,51 +375,96 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
         }
         for (const { topic, messages } of topicMessages) deps.metrics.produced.inc({ stage: stage.name, topic }, messages.length);
       }
-      for (const [errorClass, count] of dlqCounts) deps.metrics.dlq.inc({ ...labels, error_class: errorClass }, count);
-      deps.metrics.consumed.inc(labels, pendingRecords);
-      controls.resolveOffset(lastProcessed.offset);
-      deps.metrics.lag.set({ ...labels, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(lastProcessed.offset) - 1));
-      pending.clear();
-      dlqCounts.clear();
-      pendingRecords = 0;
-      pendingBytes = 0;
-      lastProcessed = undefined;
+      for (const [errorClass, count] of chunk.dlqCounts) deps.metrics.dlq.inc({ ...labels, error_class: errorClass }, count);
+      deps.metrics.consumed.inc(labels, chunk.records);
+      controls.resolveOffset(chunk.last.offset);
+      deps.metrics.lag.set({ ...labels, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(chunk.last.offset) - 1));
       return true;
     };
 
-    const add = (topic: string, message: OutgoingMessage) => {
-      const list = pending.get(topic);
-      if (list) list.push(message);
-      else pending.set(topic, [message]);
+    /**
+     * Cuts the pending records into a chunk and starts its produce once the previous produce was
+     * acknowledged; does not wait for this one. False if the previous produce failed.
+     */
+    const flush = async (): Promise<boolean> => {
+      if (inFlight !== undefined && !(await inFlight)) return false;
+      inFlight = undefined;
+      if (lastProcessed === undefined) return true;
+      const chunk: Chunk = { pending, dlqCounts, records: pendingRecords, last: lastProcessed };
+      pending = new Map();
+      pendingBytes = new Map();
+      dlqCounts = new Map();
+      pendingRecords = 0;
+      lastProcessed = undefined;
+      inFlight = send(chunk);
+      return true;
     };
 
-    for (const message of batch.messages) {
-      if (halted || deps.stopSignal.aborted || !controls.isRunning() || controls.isStale()) break;
-      const started = performance.now();
-      const outcome = await processRecord(batch, input, message, controls);
-      deps.metrics.handlerSeconds.observe(labels, (performance.now() - started) / 1000);
-      if (outcome.kind === 'aborted') break;
-      if (outcome.kind === 'fatal') {
-        // Outputs of the records before this one are still produced and committed.
-        if (await flush()) halt(outcome.error);
-        return;
+    /** Produces what is pending and waits until every produce of this batch settled. */
+    const drain = async (): Promise<boolean> => {
+      if (!(await flush())) return false;
+      const last = inFlight;
+      inFlight = undefined;
+      return last === undefined || (await last);
+    };
+
+    /** Whether a record with these outputs takes some topic's pending produce past maxBatchBytes. */
+    const overByteCap = (additions: readonly Encoded[], sizes: number[]): boolean => {
+      let over = false;
+      for (let i = 0; i < additions.length; i++) {
+        const addition = additions[i];
+        if (addition === undefined) continue;
+        const size = messageSize(addition[1]);
+        sizes.push(size);
+        let before = pendingBytes.get(addition[0]) ?? 0;
+        // Several outputs of one record to the same topic add up.
+        for (let j = 0; j < i; j++) if (additions[j]?.[0] === addition[0]) before += sizes[j] ?? 0;
+        if (before + size > deps.maxBatchBytes) over = true;
       }
-      const additions: readonly (readonly [string, OutgoingMessage])[] = outcome.kind === 'dlq' ? [[dlqTopicFor(batch.topic), outcome.message]] : outcome.outputs;
-      const additionBytes = additions.reduce((sum, [, out]) => sum + messageSize(out), 0);
-      // Flush before a record whose outputs would take the pending produce past maxBatchBytes.
-      if (pendingRecords > 0 && pendingBytes + additionBytes > deps.maxBatchBytes) {
-        if (!(await flush())) return;
+      return over;
+    };
+
+    try {
+      for (const message of batch.messages) {
+        if (halted || deps.stopSignal.aborted || !controls.isRunning() || controls.isStale()) break;
+        const started = performance.now();
+        let outcome = processRecord(batch, input, message, controls);
+        if (outcome instanceof Promise) outcome = await outcome;
+        handlerSeconds.observe((performance.now() - started) / 1000);
+        if (outcome.kind === 'aborted') break;
+        if (outcome.kind === 'fatal') {
+          // Outputs of the records before this one are still produced and committed.
+          if (await drain()) halt(outcome.error);
+          return;
+        }
+        const additions: readonly Encoded[] = outcome.kind === 'dlq' ? [[dlqTopic, outcome.message]] : outcome.outputs;
+        const sizes: number[] = [];
+        // Cut before a record whose outputs would take a topic's pending produce past maxBatchBytes.
+        if (overByteCap(additions, sizes) && pendingRecords > 0) {
+          if (!(await flush())) return;
+        }
+        for (let i = 0; i < additions.length; i++) {
+          const addition = additions[i];
+          if (addition === undefined) continue;
+          const [topic, out] = addition;
+          const list = pending.get(topic);
+          if (list) list.push(out);
+          else pending.set(topic, [out]);
+          pendingBytes.set(topic, (pendingBytes.get(topic) ?? 0) + (sizes[i] ?? 0));
+        }
+        if (outcome.kind === 'dlq') dlqCounts.set(outcome.errorClass, (dlqCounts.get(outcome.errorClass) ?? 0) + 1);
+        lastProcessed = message;
+        pendingRecords++;
+        if (pendingRecords >= deps.maxBatchRecords) {
+          if (!(await flush())) return;
+          await controls.heartbeat();
+        }
       }
-      for (const [topic, out] of additions) add(topic, out);
-      pendingBytes += additionBytes;
-      if (outcome.kind === 'dlq') dlqCounts.set(outcome.errorClass, (dlqCounts.get(outcome.errorClass) ?? 0) + 1);
-      lastProcessed = message;
-      pendingRecords++;
-      if (pendingRecords >= deps.maxBatchRecords) {
-        if (!(await flush())) return;
-        await controls.heartbeat();
-      }
+      await drain();
+    } finally {
+      // Never leave a produce running past the batch (e.g. when a heartbeat threw): kafkajs commits
+      // what was resolved once eachBatch returns.
+      if (inFlight !== undefined) await inFlight;
     }
-    await flush();
   };
 }
