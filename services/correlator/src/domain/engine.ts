@@ -419,7 +419,7 @@ export class CorrelationEngine {
 }
 
 /** Commutative merge of two versions of the same event. */
-const mergeVersions = (a: CorrelationEvent, b: CorrelationEvent): CorrelationEvent => {
+export const mergeVersions = (a: CorrelationEvent, b: CorrelationEvent): CorrelationEvent => {
   const headline =
     a.sourceSeverity !== b.sourceSeverity
       ? a.sourceSeverity > b.sourceSeverity

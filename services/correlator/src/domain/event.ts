@@ -25,7 +25,7 @@ export interface EventIp {
 export interface EventIdentity {
   /** Canonical identity after directory resolution (AD, UPN, IAM user, SSO session → one name). */
   readonly canonical: string;
-  readonly kind: 'ad' | 'iam-user' | 'iam-role-session' | 'email' | 'root';
+  readonly kind: 'ad' | 'iam-user' | 'iam-role-session' | 'email' | 'root' | 'unknown';
   /** AWS service principal or service-linked role session: never evidence. */
   readonly servicePrincipal?: boolean;
 }

@@ -1,0 +1,262 @@
+/**
+ * Lua scripts of the Redis correlation state (STATE.md). Each script touches the keys of ONE hash
+ * tag only — one event/root (`{eventId}`), one join key (`{joinKey}`) or one bucket — so it runs on
+ * a single slot of a Redis Cluster. Every script is idempotent or a compare-and-set; the linking
+ * rules themselves stay in the TypeScript domain code, the scripts only store and compare.
+ */
+
+export interface ScriptDef {
+  readonly numberOfKeys: number;
+  readonly lua: string;
+}
+
+/** Lua snippet: appends `id, score, occurrence, state` for every member of KEYS[1] in [from, to]. */
+const RANGE = `
+local function range(out, from, to)
+  local ids = redis.call('ZRANGEBYSCORE', KEYS[1], from, to, 'WITHSCORES')
+  for i = 1, #ids, 2 do
+    local id = ids[i]
+    out[#out + 1] = id
+    out[#out + 1] = ids[i + 1]
+    out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
+    out[#out + 1] = redis.call('HGET', KEYS[2], 's:' .. id) or ''
+  end
+  return out
+end
+`;
+
+const EXISTS = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local f = redis.call('HMGET', KEYS[1], 'observedAt', 'event', 'incident', 'parent')
+  return {'exists', f[1] or '', f[2] or '', f[3] or '', f[4] or ''}
+end
+`;
+
+export const SCRIPTS = {
+  /** KEYS e, rm, ri — ARGV id, observedAt, eventJson, ttl. New event = new singleton root. */
+  seamCreate: {
+    numberOfKeys: 3,
+    lua: `${EXISTS}
+redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'event', ARGV[3], 'parent', ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[3], 'lastSeen', ARGV[2])
+for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
+return {'created'}`,
+  },
+  /** KEYS e, ri — ARGV id, observedAt, incidentId, finalJson, dedupTtl, ttl. A late event: settled at once. */
+  seamCreateLate: {
+    numberOfKeys: 2,
+    lua: `${EXISTS}
+redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'incident', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('HSET', KEYS[2], 'status', 'settled', 'final', ARGV[4], 'lastSeen', ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[6])
+return {'created'}`,
+  },
+  /** KEYS e — ARGV expectedJson, nextJson, ttl. CAS of the merged event payload. */
+  seamUpdateEvent: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('HGET', KEYS[1], 'event') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'event', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`,
+  },
+  /**
+   * KEYS kt, ko — ARGV id, observedAt, occurrenceJson, kind, ttl. Adds the occurrence (an IP starts
+   * `p`ending, never reset); for an identity returns the neighbours in (score, member) order.
+   */
+  seamIndex: {
+    numberOfKeys: 2,
+    lua: `
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+if ARGV[4] == 'ip' then redis.call('HSETNX', KEYS[2], 's:' .. ARGV[1], 'p') end
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+if ARGV[4] ~= 'identity' then return {} end
+local rank = redis.call('ZRANK', KEYS[1], ARGV[1])
+local out = {'', '', '', ''}
+if rank > 0 then
+  local p = redis.call('ZRANGE', KEYS[1], rank - 1, rank - 1, 'WITHSCORES')
+  out[1] = p[1]; out[2] = p[2]
+end
+local n = redis.call('ZRANGE', KEYS[1], rank + 1, rank + 1, 'WITHSCORES')
+if n[1] then out[3] = n[1]; out[4] = n[2] end
+return out`,
+  },
+  /** KEYS kt, ko — ARGV from, to. The carriers of a key in an event-time range. */
+  seamRange: {
+    numberOfKeys: 2,
+    lua: `${RANGE}
+return range({}, ARGV[1], ARGV[2])`,
+  },
+  /**
+   * KEYS kt, ko — ARGV id, state, from, to. Decides an IP occurrence once (p → e|h; a second decision
+   * returns the first), then returns the carriers in [from, to] as they are after the decision.
+   */
+  seamDecide: {
+    numberOfKeys: 2,
+    lua: `${RANGE}
+local cur = redis.call('HGET', KEYS[2], 's:' .. ARGV[1])
+if not cur then return {'gone'} end
+if cur == 'p' then
+  redis.call('HSET', KEYS[2], 's:' .. ARGV[1], ARGV[2])
+  cur = ARGV[2]
+end
+return range({cur}, ARGV[3], ARGV[4])`,
+  },
+  /** KEYS kt, ko — ARGV id. Evicts one occurrence (settle). */
+  seamEvict: {
+    numberOfKeys: 2,
+    lua: `
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1], 's:' .. ARGV[1])
+return 1`,
+  },
+  /**
+   * KEYS e, rm, ri, ra, rt of the loser — ARGV loser, winner. Union step: only a root gets a parent,
+   * and only a smaller one (the client compares); returns the root state to move to the winner.
+   */
+  seamLink: {
+    numberOfKeys: 5,
+    lua: `
+local p = redis.call('HGET', KEYS[1], 'parent')
+if not p then return {'gone'} end
+if p ~= ARGV[1] then return {'moved', p} end
+redis.call('HSET', KEYS[1], 'parent', ARGV[2])
+return {'ok', redis.call('SMEMBERS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5])}`,
+  },
+  /** Same keys — ARGV id. Repair: the root state left on a node that is no longer a root. */
+  seamCollect: {
+    numberOfKeys: 5,
+    lua: `
+local p = redis.call('HGET', KEYS[1], 'parent')
+if p == ARGV[1] then return {'root'} end
+if not p then return {'gone'} end
+return {'ok', redis.call('SMEMBERS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5]), p}`,
+  },
+  /**
+   * KEYS e, rm, ri, ra, rt of the winner — ARGV winner, ttl, lastSeen, membersJson, absorbedJson,
+   * tombstonesJson ([[incidentId, versionJson]]). Set unions and a max: commutative, idempotent.
+   */
+  seamAbsorb: {
+    numberOfKeys: 5,
+    lua: `
+local p = redis.call('HGET', KEYS[1], 'parent')
+if p ~= ARGV[1] then return {'moved', p or ''} end
+if redis.call('HGET', KEYS[3], 'status') == 'settled' then return {'settled', ''} end
+for _, m in ipairs(cjson.decode(ARGV[4])) do redis.call('SADD', KEYS[2], m) end
+local cur = tonumber(redis.call('HGET', KEYS[3], 'lastSeen') or '')
+if cur == nil or tonumber(ARGV[3]) > cur then redis.call('HSET', KEYS[3], 'lastSeen', ARGV[3]) end
+for _, a in ipairs(cjson.decode(ARGV[5])) do redis.call('SADD', KEYS[4], a) end
+for _, t in ipairs(cjson.decode(ARGV[6])) do redis.call('HSET', KEYS[5], t[1], t[2]) end
+for i = 2, 5 do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+end
+return {'ok', redis.call('HGET', KEYS[3], 'lastSeen')}`,
+  },
+  /** KEYS e, rm, ri, ra, rt of a former root — ARGV id. Drops the moved root state (never a root's). */
+  seamCleanup: {
+    numberOfKeys: 5,
+    lua: `
+local f = redis.call('HMGET', KEYS[1], 'parent', 'incident')
+if f[1] == ARGV[1] or f[2] then return 0 end
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+return 1`,
+  },
+  /** KEYS e — ARGV expectedParent, root. Path compression: a pointer only ever moves to a smaller id. */
+  seamCompress: {
+    numberOfKeys: 1,
+    lua: `
+if redis.call('HGET', KEYS[1], 'parent') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'parent', ARGV[2])
+return 1`,
+  },
+  /** KEYS e, ri of a root — ARGV root, now, debounceMs, maxDelayMs, ttl. Trailing debounce bookkeeping. */
+  seamTouch: {
+    numberOfKeys: 2,
+    lua: `
+local p = redis.call('HGET', KEYS[1], 'parent')
+if p ~= ARGV[1] then return {'moved', p or ''} end
+local now = tonumber(ARGV[2])
+local first = tonumber(redis.call('HGET', KEYS[2], 'dirtyFirst') or '')
+if first == nil then first = now; redis.call('HSET', KEYS[2], 'dirtyFirst', ARGV[2]) end
+local last = tonumber(redis.call('HGET', KEYS[2], 'dirtyLast') or '')
+if last == nil or now > last then last = now; redis.call('HSET', KEYS[2], 'dirtyLast', ARGV[2]) end
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+local debounce = tonumber(ARGV[3])
+local due = math.min(last + debounce, first + math.max(tonumber(ARGV[4]), debounce))
+return {'ok', string.format('%.0f', due)}`,
+  },
+  /**
+   * KEYS e, ri, ra, rt of a root — ARGV root, fingerprint, lastEmittedJson, status the content was
+   * built for. Bumps the version only when the material fingerprint changed; hands out (and drops)
+   * the queued tombstones. `stale` when the incident settled after the content was read.
+   */
+  seamEmit: {
+    numberOfKeys: 4,
+    lua: `
+local status = redis.call('HGET', KEYS[2], 'status')
+if not redis.call('HGET', KEYS[2], 'lastSeen') then return {'gone', 0, {}} end
+if (status or 'open') ~= ARGV[4] then return {'stale', 0, {}} end
+if status ~= 'settled' and redis.call('HGET', KEYS[1], 'parent') ~= ARGV[1] then return {'moved', 0, {}} end
+local version = 0
+if redis.call('HGET', KEYS[2], 'fingerprint') ~= ARGV[2] then
+  version = redis.call('HINCRBY', KEYS[2], 'version', 1)
+  redis.call('HSET', KEYS[2], 'fingerprint', ARGV[2], 'lastEmitted', ARGV[3])
+end
+local tombs = redis.call('HVALS', KEYS[4])
+redis.call('DEL', KEYS[4])
+redis.call('HDEL', KEYS[2], 'dirtyFirst', 'dirtyLast')
+if status == 'settled' then redis.call('DEL', KEYS[2], KEYS[3]) end
+return {'ok', version, tombs}`,
+  },
+  /** KEYS e, ri of a root — ARGV root, finalJson. Freezes the content; idempotent. */
+  seamSettle: {
+    numberOfKeys: 2,
+    lua: `
+if redis.call('HGET', KEYS[2], 'status') == 'settled' then return 'already' end
+if redis.call('HGET', KEYS[1], 'parent') ~= ARGV[1] then return 'moved' end
+redis.call('HSET', KEYS[2], 'status', 'settled', 'final', ARGV[2])
+return 'ok'`,
+  },
+  /** KEYS e — ARGV incidentId, dedupTtl. The event hash becomes the dedup record. */
+  seamForget: {
+    numberOfKeys: 1,
+    lua: `
+if not redis.call('HGET', KEYS[1], 'observedAt') then return 0 end
+redis.call('HDEL', KEYS[1], 'event', 'parent')
+redis.call('HSET', KEYS[1], 'incident', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1`,
+  },
+  /** KEYS e — drops a dedup record (never live state). */
+  seamDropDedup: {
+    numberOfKeys: 1,
+    lua: `
+local f = redis.call('HMGET', KEYS[1], 'incident', 'parent')
+if f[1] and not f[2] then return redis.call('DEL', KEYS[1]) end
+return 0`,
+  },
+  /** KEYS bucket — ARGV score, member, ttl, mode ('GT' or ''). ZADD with a safety-net TTL. */
+  seamBucketAdd: {
+    numberOfKeys: 1,
+    lua: `
+if ARGV[4] == 'GT' then redis.call('ZADD', KEYS[1], 'GT', ARGV[1], ARGV[2])
+else redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`,
+  },
+  /** KEYS wm — ARGV partition, observedAt, ttl. Per-partition max; returns every partition's max. */
+  seamWatermark: {
+    numberOfKeys: 1,
+    lua: `
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur or tonumber(ARGV[2]) > tonumber(cur) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return redis.call('HVALS', KEYS[1])`,
+  },
+} as const satisfies Record<string, ScriptDef>;
+
+export type ScriptName = keyof typeof SCRIPTS;

@@ -1,0 +1,79 @@
+import type { Incident, SecurityEvent } from '@seam/schemas';
+import type { CorrelationEvent, EventIdentity, IncidentVersion, SourceKind } from '../domain/index';
+import { compareStrings } from '../domain/index';
+
+/**
+ * Edge mapping between the topic records (`@seam/schemas`) and the correlator's own narrow types.
+ * Avro enum symbols use `_` where DESIGN uses `-` (schemas/src/design-names.ts).
+ */
+
+export type MappingResult =
+  | { readonly ok: true; readonly event: CorrelationEvent }
+  | { readonly ok: false; readonly reason: string };
+
+const IDENTITY_KINDS: Record<SecurityEvent['entities']['identities'][number]['kind'], EventIdentity['kind']> = {
+  ad: 'ad',
+  iam_user: 'iam-user',
+  iam_role_session: 'iam-role-session',
+  email: 'email',
+  root: 'root',
+  unknown: 'unknown',
+};
+
+/** `enriched` SecurityEvent → CorrelationEvent. Only an unknown source cannot be correlated. */
+export const toCorrelationEvent = (record: SecurityEvent): MappingResult => {
+  if (record.source === 'unknown') return { ok: false, reason: 'source is unknown' };
+  const source: SourceKind = record.source;
+  const tactics = [...new Set(record.mitre.flatMap((technique) => (technique.tactic === null ? [] : [technique.tactic])))].sort(
+    compareStrings,
+  );
+  return {
+    ok: true,
+    event: {
+      eventId: record.eventId,
+      source,
+      observedAt: record.observedAt,
+      title: record.title,
+      sourceSeverity: record.sourceSeverity,
+      tactics,
+      ips: record.entities.ips.map((ip) => ({
+        address: ip.address,
+        role: ip.role,
+        scope: ip.scope,
+        namespace: ip.namespace ?? '',
+      })),
+      // Identity roles do not matter for linking (DESIGN §3); the domain's key hygiene rejects
+      // service principals and service-linked roles by their canonical name.
+      identities: record.entities.identities.map((identity) => ({
+        canonical: identity.canonical,
+        kind: IDENTITY_KINDS[identity.kind],
+      })),
+    },
+  };
+};
+
+/**
+ * IncidentVersion → `correlated` Incident record. The domain keeps no per-key identity counts or
+ * detection times for hot keys, nor arrival times of late events: `distinctIdentities` is 0
+ * (unknown), `detectedAt` the incident's lastSeen, `arrivedAt` the `updatedAt` of the version.
+ */
+export const toIncidentRecord = (version: IncidentVersion, updatedAt: number): Incident => ({
+  incidentId: version.incidentId,
+  version: version.version,
+  status: version.status,
+  firstSeen: version.firstSeen,
+  lastSeen: version.lastSeen,
+  updatedAt,
+  members: version.members.map((member) => ({ ...member })),
+  keys: version.keys.map((key) => ({ kind: key.kind, value: key.value })),
+  links: version.links.map((link) => ({ ...link })),
+  hybrid: version.hybrid,
+  sources: Object.fromEntries(Object.entries(version.sources).map(([source, count]) => [source, count ?? 0])),
+  tactics: [...version.tactics],
+  absorbed: [...version.absorbed],
+  mergedInto: version.mergedInto,
+  hotKeys: version.hotKeys.map((key) => ({ kind: key.kind, value: key.value, distinctIdentities: 0, detectedAt: version.lastSeen })),
+  late: version.late
+    ? version.members.map((member) => ({ eventId: member.eventId, observedAt: member.observedAt, arrivedAt: updatedAt }))
+    : [],
+});

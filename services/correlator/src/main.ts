@@ -1,0 +1,95 @@
+/**
+ * `npx tsx services/correlator/src/main.ts` with the kit's variables (KAFKA_*, SCHEMA_REGISTRY_*,
+ * REDIS_URL or REDIS_CLUSTER_NODES, ...) plus those below.
+ */
+import { ConfigError, createKit, defineConfigSchema, envInt, KafkaProducerPort, loadConfig, runStage, startStage, type AvroSchemaJson, type Kit, type StartStageOptions } from '@seam/kit';
+import { schemas, type Incident } from '@seam/schemas';
+import { z } from 'zod';
+import { RedisCorrelationState } from './adapters/redis-state';
+import type { CorrelationConfigInput } from './domain/index';
+import { correlatorStage } from './stage';
+
+const MINUTE = 60_000;
+
+export const correlatorConfigSchema = defineConfigSchema({
+  CORRELATOR_INPUT_TOPIC: z.string().min(1).default('enriched'),
+  CORRELATOR_OUTPUT_TOPIC: z.string().min(1).default('correlated'),
+  /** Prefix of every Redis key of the correlation state. */
+  CORRELATOR_REDIS_PREFIX: z.string().min(1).default('seam:'),
+  /** How often due (debounced / settled) versions are emitted without input; 0 disables. */
+  CORRELATOR_TICK_INTERVAL_MS: envInt(1_000, 0),
+  CORRELATOR_WINDOW_IP_MS: envInt(60 * MINUTE, 1),
+  CORRELATOR_WINDOW_IDENTITY_MS: envInt(60 * MINUTE, 1),
+  CORRELATOR_GRACE_MS: envInt(5 * MINUTE, 0),
+  CORRELATOR_HOT_KEY_DISTINCT_IDENTITIES: envInt(5, 1),
+  CORRELATOR_HOT_KEY_LOOKAHEAD_MS: envInt(0, 0),
+  CORRELATOR_DEBOUNCE_MS: envInt(2_000, 0),
+  CORRELATOR_MAX_DEBOUNCE_DELAY_MS: envInt(10_000, 0),
+  CORRELATOR_DEDUP_RETENTION_MS: envInt(24 * 60 * MINUTE, 1),
+  /** Comma-separated addresses / CIDRs that never link. */
+  CORRELATOR_SCANNER_ALLOW_LIST: z.string().default(''),
+  /** Comma-separated canonical identities that never link. */
+  CORRELATOR_NON_EVIDENCE_IDENTITIES: z.string().default(''),
+});
+export type CorrelatorConfig = z.output<typeof correlatorConfigSchema>;
+
+const list = (text: string): string[] =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
+export const correlationConfigFrom = (config: CorrelatorConfig): CorrelationConfigInput => ({
+  windowMs: { ip: config.CORRELATOR_WINDOW_IP_MS, identity: config.CORRELATOR_WINDOW_IDENTITY_MS },
+  graceMs: config.CORRELATOR_GRACE_MS,
+  hotKeyDistinctIdentities: config.CORRELATOR_HOT_KEY_DISTINCT_IDENTITIES,
+  hotKeyLookaheadMs: config.CORRELATOR_HOT_KEY_LOOKAHEAD_MS,
+  debounceMs: config.CORRELATOR_DEBOUNCE_MS,
+  maxDebounceDelayMs: config.CORRELATOR_MAX_DEBOUNCE_DELAY_MS,
+  dedupRetentionMs: config.CORRELATOR_DEDUP_RETENTION_MS,
+  scannerAllowList: list(config.CORRELATOR_SCANNER_ALLOW_LIST),
+  nonEvidenceIdentities: list(config.CORRELATOR_NON_EVIDENCE_IDENTITIES),
+});
+
+const avsc = (name: 'SecurityEvent' | 'Incident') => schemas[name].avsc as unknown as AvroSchemaJson;
+
+export function buildCorrelatorStage(config: CorrelatorConfig, kit: Kit) {
+  const store = new RedisCorrelationState({
+    redis: kit.redis(),
+    prefix: config.CORRELATOR_REDIS_PREFIX,
+    config: correlationConfigFrom(config),
+    clock: { now: () => Date.now() },
+  });
+  return correlatorStage({
+    topics: { enriched: config.CORRELATOR_INPUT_TOPIC, correlated: config.CORRELATOR_OUTPUT_TOPIC },
+    codecs: {
+      event: kit.avro<unknown>(avsc('SecurityEvent'), { readerSchema: avsc('SecurityEvent') }),
+      incident: kit.avro<Incident>(avsc('Incident')),
+    },
+    store,
+    now: () => Date.now(),
+    timer: {
+      producer: new KafkaProducerPort(kit.kafka, { idempotent: config.KAFKA_PRODUCER_IDEMPOTENT }),
+      tickIntervalMs: config.CORRELATOR_TICK_INTERVAL_MS,
+    },
+  });
+}
+
+export async function startCorrelator(config: CorrelatorConfig, kit: Kit, options: StartStageOptions = {}) {
+  return startStage(buildCorrelatorStage(config, kit), kit, options);
+}
+
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) {
+  let config: CorrelatorConfig;
+  try {
+    config = loadConfig(correlatorConfigSchema, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const kit = createKit(config, { service: 'correlator' });
+  await runStage(buildCorrelatorStage(config, kit), kit);
+}

@@ -1,0 +1,99 @@
+import { defineStage, PoisonError, type Codec, type ProducerPort, type StageLifecycleContext } from '@seam/kit';
+import { incidentSchema, securityEventSchema, type Incident } from '@seam/schemas';
+import type { CorrelationEvent, IncidentVersion, IngestOutcome } from './domain/index';
+import { toCorrelationEvent, toIncidentRecord } from './adapters/security-event';
+
+/** What the stage needs from the correlation state: `RedisCorrelationState` (or an in-memory twin in tests). */
+export interface CorrelationStore {
+  ingest(event: CorrelationEvent, partition: string): Promise<IngestOutcome>;
+  /** Moves event time to the shared watermark (IP decisions, settling, dedup expiry). */
+  advance(): Promise<void>;
+  /** Versions whose debounce elapsed; exactly one instance gets each. */
+  tick(): Promise<IncidentVersion[]>;
+}
+
+export interface CorrelatorStageOptions {
+  readonly topics: { readonly enriched: string; readonly correlated: string };
+  readonly codecs: { readonly event: Codec<unknown>; readonly incident: Codec<Incident> };
+  readonly store: CorrelationStore;
+  /** Wall clock for `updatedAt` (ms). */
+  readonly now: () => number;
+  /**
+   * Debounced and settled versions also come due without input (quiet streams): a timer ticks the
+   * store every `tickIntervalMs` and produces what is due with this producer (0 disables it).
+   */
+  readonly timer?: { readonly producer: ProducerPort; readonly tickIntervalMs: number };
+}
+
+/** `enriched` SecurityEvent → Incident versions on `correlated`, keyed by incident id. */
+export const correlatorStage = (options: CorrelatorStageOptions) => {
+  const { topics, codecs, store, now } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  const emitDue = async (ctx: StageLifecycleContext, producer: ProducerPort): Promise<void> => {
+    try {
+      await store.advance();
+      const versions = await store.tick();
+      if (versions.length === 0) return;
+      const messages = await Promise.all(
+        versions.map(async (version) => ({
+          key: version.incidentId,
+          value: await codecs.incident.encode(incidentSchema.parse(toIncidentRecord(version, now())), topics.correlated),
+          headers: {},
+        })),
+      );
+      await producer.sendBatch([{ topic: topics.correlated, messages }]);
+      ctx.log.debug({ versions: versions.length }, 'timer emitted incident versions');
+    } catch (error) {
+      // The versions popped by this tick are lost from the due queue; the settled version and the
+      // next material change re-emit the incident (see README "Kafka stage").
+      ctx.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'correlator timer tick failed');
+    }
+  };
+
+  const schedule = (ctx: StageLifecycleContext, producer: ProducerPort, intervalMs: number): void => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = emitDue(ctx, producer).finally(() => schedule(ctx, producer, intervalMs));
+    }, intervalMs);
+    timer.unref();
+  };
+
+  return defineStage({
+    name: 'correlator',
+    inputs: { enriched: { topic: topics.enriched, codec: codecs.event, schema: securityEventSchema } },
+    outputs: { correlated: { topic: topics.correlated, codec: codecs.incident, schema: incidentSchema } },
+    eventId: (record) => record.value.eventId,
+    async handle(record, ctx) {
+      const mapped = toCorrelationEvent(record.value);
+      if (!mapped.ok) throw new PoisonError(`cannot correlate: ${mapped.reason}`);
+      // Redis failures surface as plain errors: the kit retries them (ingest is idempotent).
+      const outcome = await store.ingest(mapped.event, `${record.topic}:${record.partition}`);
+      if (outcome.status === 'conflict' || outcome.status === 'late-update') {
+        ctx.log.warn({ status: outcome.status, incidentId: outcome.incidentId }, 'event version ignored');
+      }
+      await store.advance();
+      const versions = await store.tick();
+      const updatedAt = now();
+      return versions.map((version) => ({
+        to: 'correlated' as const,
+        key: version.incidentId,
+        value: toIncidentRecord(version, updatedAt),
+      }));
+    },
+    async onStart(ctx) {
+      stopped = false;
+      if (options.timer === undefined || options.timer.tickIntervalMs <= 0) return;
+      await options.timer.producer.connect();
+      schedule(ctx, options.timer.producer, options.timer.tickIntervalMs);
+    },
+    async onStop() {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+      await running;
+      if (options.timer !== undefined && options.timer.tickIntervalMs > 0) await options.timer.producer.disconnect();
+    },
+  });
+};

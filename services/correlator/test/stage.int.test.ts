@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import { continueTrace, createLogger, jsonCodec, PoisonError, type HandlerContext, type ProducerPort, type TopicMessages } from '@seam/kit';
+import { incidentSchema, securityEventSchema, type Incident, type SecurityEvent } from '@seam/schemas';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { RedisCorrelationState } from '../src/adapters/redis-state';
+import { incidentIdFor } from '../src/domain/index';
+import { correlatorStage, type CorrelatorStageOptions } from '../src/stage';
+import { MINUTE, T0 } from './fixtures';
+
+/** The correlator stage's handler and timer on real Redis (standalone); Kafka is replaced by direct calls. */
+
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
+const prefixes: string[] = [];
+afterEach(async () => {
+  for (const prefix of prefixes.splice(0)) {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  }
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+const log = createLogger({ service: 'correlator-test', level: 'silent' });
+const ctx: HandlerContext = { stage: 'correlator', log, trace: continueTrace(undefined), attempt: 1, signal: new AbortController().signal };
+
+const securityEvent = (eventId: string, minute: number, parts: { source: SecurityEvent['source']; user?: string; ip?: string }): SecurityEvent =>
+  securityEventSchema.parse({
+    eventId,
+    source: parts.source,
+    rawKind: parts.source === 'qradar' ? 'qradar_offense' : 'cloudtrail_event',
+    sourceId: eventId,
+    observedAt: T0 + minute * MINUTE,
+    sourceUpdatedAt: T0,
+    ingestedAt: T0,
+    title: `event ${eventId}`,
+    description: null,
+    category: 'test',
+    sourceSeverity: 50,
+    mitre: [],
+    entities: {
+      ips: parts.ip === undefined ? [] : [{ address: parts.ip, role: 'actor', scope: 'public', namespace: null }],
+      identities:
+        parts.user === undefined ? [] : [{ canonical: parts.user, raw: parts.user, kind: 'ad', role: 'actor', resolved: true }],
+      hosts: [],
+      cloudResources: [],
+      accounts: [],
+    },
+    enrichment: { assets: [], vulns: [], intel: [], missing: [] },
+    raw: '{}',
+    rawEvents: null,
+  });
+
+class CollectingProducer implements ProducerPort {
+  readonly sent: TopicMessages[] = [];
+  connected = false;
+  connect(): Promise<void> {
+    this.connected = true;
+    return Promise.resolve();
+  }
+  sendBatch(topicMessages: readonly TopicMessages[]): Promise<void> {
+    this.sent.push(...topicMessages);
+    return Promise.resolve();
+  }
+  disconnect(): Promise<void> {
+    this.connected = false;
+    return Promise.resolve();
+  }
+}
+
+const build = (debounceMs: number, timer?: CorrelatorStageOptions['timer']) => {
+  const prefix = `t-${randomUUID().slice(0, 8)}:`;
+  prefixes.push(prefix);
+  const store = new RedisCorrelationState({
+    redis,
+    prefix,
+    clock: { now: () => Date.now() },
+    config: { windowMs: { ip: 30 * MINUTE, identity: 30 * MINUTE }, graceMs: MINUTE, debounceMs, maxDebounceDelayMs: debounceMs },
+  });
+  return correlatorStage({
+    topics: { enriched: 'enriched', correlated: 'correlated' },
+    codecs: { event: jsonCodec<unknown>(), incident: jsonCodec<Incident>() },
+    store,
+    now: () => T0 + 999,
+    ...(timer === undefined ? {} : { timer }),
+  });
+};
+
+const record = (value: SecurityEvent, partition = 0) =>
+  ({ input: 'enriched', topic: 'enriched', partition, offset: '0', key: null, value, headers: {}, timestamp: undefined }) as const;
+
+describe('correlator stage', () => {
+  it('joins a QRadar offense and a CloudTrail event by identity into one hybrid incident keyed by its id', async () => {
+    const stage = build(0);
+    const out = [
+      ...(await stage.handle(record(securityEvent('qradar:offense:1', 0, { source: 'qradar', user: 'jdoe' })), ctx)),
+      ...(await stage.handle(record(securityEvent('cloudtrail:a', 10, { source: 'cloudtrail', user: 'JDoe' })), ctx)),
+      ...(await stage.handle(record(securityEvent('cloudtrail:b', 12, { source: 'cloudtrail', user: 'other' })), ctx)),
+      // Far later: moves the watermark past every window, so the first incidents settle.
+      ...(await stage.handle(record(securityEvent('cloudtrail:z', 600, { source: 'cloudtrail', user: 'zed' })), ctx)),
+    ];
+    for (const output of out) {
+      expect(output.to).toBe('correlated');
+      expect(output.key).toBe(output.value.incidentId);
+      expect(incidentSchema.parse(output.value)).toEqual(output.value);
+    }
+    const rootId = incidentIdFor('qradar:offense:1');
+    const last = out.filter((output) => output.key === rootId).at(-1)?.value;
+    expect(last?.status).toBe('settled');
+    expect(last?.hybrid).toBe(true);
+    expect(last?.members.map((member) => member.eventId)).toEqual(['qradar:offense:1', 'cloudtrail:a']);
+    expect(last?.updatedAt).toBe(T0 + 999);
+    const lone = out.filter((output) => output.key === incidentIdFor('cloudtrail:b')).at(-1)?.value;
+    expect(lone?.members).toHaveLength(1);
+    // Redelivery of the whole input produces nothing new for the settled incidents.
+    const again = await stage.handle(record(securityEvent('cloudtrail:a', 10, { source: 'cloudtrail', user: 'JDoe' })), ctx);
+    expect(again.filter((output) => output.key === rootId)).toEqual([]);
+  });
+
+  it('an event from an unknown source is poison', async () => {
+    const stage = build(0);
+    const error = await Promise.resolve()
+      .then(() => stage.handle(record(securityEvent('x:1', 0, { source: 'unknown', user: 'jdoe' })), ctx))
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PoisonError);
+  });
+
+  it('the timer emits debounced versions without further input', async () => {
+    const producer = new CollectingProducer();
+    const stage = build(150, { producer, tickIntervalMs: 25 });
+    const direct = await stage.handle(record(securityEvent('qradar:offense:7', 0, { source: 'qradar', user: 'jdoe' })), ctx);
+    expect(direct).toEqual([]); // not due yet: debounced
+    await stage.onStart?.({ stage: 'correlator', log });
+    try {
+      const deadline = Date.now() + 5_000;
+      while (producer.sent.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    } finally {
+      await stage.onStop?.({ stage: 'correlator', log });
+    }
+    expect(producer.connected).toBe(false);
+    const messages = producer.sent.flatMap((batch) => batch.messages.map((message) => ({ topic: batch.topic, message })));
+    expect(messages).toHaveLength(1);
+    const [first] = messages;
+    expect(first?.topic).toBe('correlated');
+    expect(first?.message.key).toBe(incidentIdFor('qradar:offense:7'));
+    const value = JSON.parse(String(first?.message.value)) as Incident;
+    expect(value).toMatchObject({ incidentId: incidentIdFor('qradar:offense:7'), version: 1, status: 'open' });
+  });
+});
