@@ -11,4 +11,10 @@ check kafka "$HOST:$KAFKA_PORT (SASL/SCRAM $HOST:$KAFKA_SASL_PORT)"
 check registry "http://$HOST:$REGISTRY_PORT/apis/ccompat/v7"
 check redis "redis://$HOST:$REDIS_PORT"
 for p in $REDIS_CLUSTER_PORTS; do check "redis-cluster-$p" "$HOST:$p"; done
+if [ -f "$LOCAL/llm/server.pid" ] && kill -0 "$(cat "$LOCAL/llm/server.pid")" 2>/dev/null; then
+  row llm running "http://$HOST:${LLM_PORT:-18088}/v1"
+else
+  row llm stopped "http://$HOST:${LLM_PORT:-18088}/v1"
+  [ "${SEAM_SKIP_LLM:-0}" = 1 ] || all_up=1
+fi
 exit "$all_up"

@@ -6,6 +6,7 @@
 #   - Apicurio Registry 3.0.9 (Confluent-compatible API at /apis/ccompat/v7), H2 file storage so
 #     schema ids survive a restart, global BACKWARD compatibility rule
 #   - Redis 7: one standalone instance and a 3-master cluster
+#   - a small local LLM behind an OpenAI-compatible API (infra/llm-up.sh), unless SEAM_SKIP_LLM=1
 # A component already running is left alone. Fails with the log tail when one does not come up.
 source "$(dirname "$0")/lib.sh"
 
@@ -133,6 +134,14 @@ case "$code" in
   *) die "could not set the registry's global BACKWARD rule (HTTP $code)" ;;
 esac
 
+# The local LLM (a small GGUF model behind an OpenAI-compatible endpoint) for the scorer's
+# refinement; SEAM_SKIP_LLM=1 leaves it out (the scorer then stands on its baseline verdicts).
+llm_env=""
+if [ "${SEAM_SKIP_LLM:-0}" != 1 ]; then
+  bash "$SEAM_ROOT/infra/llm-up.sh" >/dev/null || die "the local LLM server did not start (see .local/llm/server.log)"
+  llm_env="$(cat "$LOCAL/llm/endpoint.env")"
+fi
+
 source "$LOCAL/kafka/scram.env"
 cat > "$ENDPOINTS_FILE.tmp" <<ENV
 KAFKA_BROKERS=$HOST:$KAFKA_PORT
@@ -142,6 +151,7 @@ KAFKA_SCRAM_PASSWORD=$KAFKA_SCRAM_PASSWORD
 SCHEMA_REGISTRY_URL=http://$HOST:$REGISTRY_PORT/apis/ccompat/v7
 REDIS_URL=redis://$HOST:$REDIS_PORT
 REDIS_CLUSTER_NODES=$(IFS=,; echo "${cluster_nodes[*]}")
+$llm_env
 ENV
 chmod 600 "$ENDPOINTS_FILE.tmp"; mv "$ENDPOINTS_FILE.tmp" "$ENDPOINTS_FILE"
 log "all components ready in $((SECONDS - started_at))s; endpoints in ${ENDPOINTS_FILE#$SEAM_ROOT/}"

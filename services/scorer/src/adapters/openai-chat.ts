@@ -7,9 +7,9 @@ export interface OpenAiChatOptions {
   readonly model: string;
   /** Unwrapped only here; never logged. */
   readonly apiKey: string;
-  /** Upper bound per call; the refiner passes a tighter AbortSignal. */
+  /** Backstop per call (default 10 min); the refiner passes a tighter AbortSignal. */
   readonly timeoutMs?: number;
-  /** 0 sets no temperature (some servers reject it); default 0. */
+  /** Sampling temperature; default 0 (as deterministic as the server allows). */
   readonly temperature?: number;
 }
 
@@ -49,7 +49,8 @@ export function createOpenAiChat(options: OpenAiChatOptions): ChatModel {
     baseURL: options.baseURL,
     apiKey: options.apiKey,
     maxRetries: 0,
-    timeout: options.timeoutMs ?? 60_000,
+    // The refiner bounds each call with its own AbortSignal; this is only a backstop.
+    timeout: options.timeoutMs ?? 600_000,
   });
   return {
     name: options.model,

@@ -60,13 +60,14 @@ export function buildLlmVerdict(input: LlmVerdictInput): { verdict: Verdict; cla
   const falsePositiveLikelihood = round2(output.falsePositiveLikelihood);
   const cited = new Set(output.evidence);
   const evidence = incident.members.map((m) => m.eventId).filter((id) => cited.has(id));
+  const reasons = [...new Set(output.reasons)].join(', '); // small models repeat themselves
   const delta = Math.round((riskScore - baseline.riskScore) * 10) / 10;
   const factors: RiskFactor[] = [
     ...baseline.factors,
-    { name: 'llm-refinement', points: delta, detail: `reasons: ${output.reasons.join(', ')}${guarded.clamped ? '; severity clamped by guard rail' : ''}` },
+    { name: 'llm-refinement', points: delta, detail: `reasons: ${reasons}${guarded.clamped ? '; severity clamped by guard rail' : ''}` },
   ];
   const summary = `${guarded.severity} risk ${riskScore}/100 (confidence ${confidence}, false-positive ${falsePositiveLikelihood}), `
-    + `LLM-refined from baseline ${baseline.severity} ${baseline.riskScore}: ${output.reasons.join(', ')}; `
+    + `LLM-refined from baseline ${baseline.severity} ${baseline.riskScore}: ${reasons}; `
     + `${evidence.length} cited events. Baseline: ${baseline.summary}`;
   const refined: Assessment = { ...assessment, severity: guarded.severity, score: riskScore, confidence, falsePositiveLikelihood };
   const maxLength = riskModel.config.summary.maxLength;
