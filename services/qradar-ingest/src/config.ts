@@ -16,6 +16,8 @@ export const configSchema = defineConfigSchema({
   QRADAR_RETRY_MAX_MS: envInt(30_000, 1),
 
   OFFENSES_RAW_TOPIC: z.string().min(1).default('offenses.raw'),
+  /** Malformed offenses (default `<OFFENSES_RAW_TOPIC>.dlq`). */
+  OFFENSES_DLQ_TOPIC: z.string().min(1).optional(),
   REDIS_KEY_PREFIX: z.string().default('seam:'),
   DEDUP_TTL_SECONDS: envInt(14 * 24 * 3600, 60),
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { OffenseRaw } from '@seam/schemas';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
@@ -16,6 +17,10 @@ import {
 } from './domain/cursors';
 import { addressFilter, chunk, collectAddressIds, eventSampleQuery, resolveAddresses, shouldRetryEmptySample, versionOf, type DeliveredOffense } from './domain/offense';
 import { pollBackoffMs } from './domain/retry';
+import { cursorVersions, type InvalidOffense } from './domain/validation';
+
+/** `seam.source.topic` of DLQ records: not read from a topic, so the QRadar operation. */
+export const DLQ_SOURCE = 'qradar:GET /api/siem/offenses';
 
 export interface IngestSettings {
   readonly pageSize: number;
@@ -40,6 +45,7 @@ export interface IngestMetrics {
   readonly produced: Counter<'arrival'>;
   readonly duplicates: Counter<'arrival'>;
   readonly errors: Counter<'kind'>;
+  readonly dlq: Counter<'poller'>;
   readonly backlog: Gauge<'poller'>;
   readonly cursorLagSeconds: Gauge<'poller'>;
 }
@@ -50,6 +56,7 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     polls: new Counter({ name: 'seam_qradar_polls_total', help: 'QRadar polls by poller and result', labelNames: ['poller', 'result'], registers }),
     produced: new Counter({ name: 'seam_qradar_offenses_produced_total', help: 'Offense versions produced to offenses.raw (acknowledged)', labelNames: ['arrival'], registers }),
     duplicates: new Counter({ name: 'seam_qradar_offenses_duplicate_total', help: 'Offense versions skipped because already produced', labelNames: ['arrival'], registers }),
+    dlq: new Counter({ name: 'seam_qradar_offenses_dlq_total', help: 'Malformed offenses sent to the DLQ (acknowledged)', labelNames: ['poller'], registers }),
     errors: new Counter({ name: 'seam_qradar_errors_total', help: 'Errors by kind', labelNames: ['kind'], registers }),
     backlog: new Gauge({ name: 'seam_qradar_backlog_offenses', help: 'Offenses past the cursor per the last Content-Range', labelNames: ['poller'], registers }),
     cursorLagSeconds: new Gauge({ name: 'seam_qradar_cursor_lag_seconds', help: 'Now minus the cursor time (changed: watermark; new: last offense start_time)', labelNames: ['poller'], registers }),
@@ -94,9 +101,12 @@ export class Ingestor {
     this.#now = deps.now ?? Date.now;
   }
 
-  /** Enriches and produces the offenses not yet produced, then commits dedup marks (+ cursor) atomically. */
-  async #emit(offenses: readonly DeliveredOffense[], arrival: Arrival, cursor?: Parameters<StateStore['commit']>[1]): Promise<number> {
-    const { store, sink, metrics } = this.deps;
+  /**
+   * Enriches and produces the offenses not yet produced, sends the invalid elements not yet sent to
+   * the DLQ, then commits dedup marks (+ DLQ marks + cursor) atomically, after both acks.
+   */
+  async #emit(offenses: readonly DeliveredOffense[], arrival: Arrival, cursor?: Parameters<StateStore['commit']>[1], invalid: readonly InvalidOffense[] = []): Promise<number> {
+    const { store, sink, metrics, logger } = this.deps;
     const candidates = await store.unseen(offenses.map((o) => ({ ...versionOf(o.fields), offense: o })));
     const enriched = await this.#enrich(candidates.map((c) => c.offense), arrival);
     return this.#mutex.run(async () => {
@@ -104,8 +114,17 @@ export class Ingestor {
       const fresh = new Set((await store.unseen(candidates)).map((c) => c.id));
       const records = enriched.filter((r) => fresh.has(Number(r.sourceId)));
       await sink.produce(records);
+      // The same malformed element is re-read until the cursor passes it: send each content once (per TTL).
+      const hashed = [...new Map(invalid.map((o) => [createHash('sha256').update(o.raw).digest('hex'), o])).entries()];
+      const unsent = new Set(await store.unsentDlq(hashed.map(([h]) => h)));
+      const dead = hashed.filter(([h]) => unsent.has(h));
+      await sink.dlq(dead.map(([, o]) => ({ key: o.id === undefined ? null : String(o.id), raw: o.raw, reason: o.reason, source: DLQ_SOURCE })));
       const producedVersions = candidates.filter((c) => fresh.has(c.id)).map(({ id, persistedAt }) => ({ id, persistedAt }));
-      await store.commit(producedVersions, cursor);
+      await store.commit(producedVersions, cursor, dead.map(([h]) => h));
+      if (dead.length > 0) {
+        metrics.dlq.inc({ poller: cursor?.kind ?? 'webhook' }, dead.length);
+        logger.warn({ count: dead.length, ids: dead.map(([, o]) => o.id ?? null), reasons: dead.slice(0, 5).map(([, o]) => o.reason) }, 'malformed QRadar offenses sent to the DLQ');
+      }
       metrics.produced.inc({ arrival }, records.length);
       metrics.duplicates.inc({ arrival }, offenses.length - records.length);
       return records.length;
@@ -181,13 +200,18 @@ export class Ingestor {
       const query = newOffensesQuery(cursor, settings.pageSize);
       const page = await client.listOffenses(query.filter, query.sort, query.range);
       if (page.total !== undefined) metrics.backlog.set({ poller: 'new' }, Math.max(0, page.total - page.offenses.length));
-      if (page.offenses.length === 0) break;
-      const next = advanceNewCursor(cursor, page.offenses.map((o) => versionOf(o.fields)));
-      produced += await this.#emit(page.offenses, 'poll', { kind: 'new', value: next });
+      if (page.items.length === 0) break;
+      const next = advanceNewCursor(cursor, cursorVersions(page.items, 'new'));
+      produced += await this.#emit(page.offenses, 'poll', { kind: 'new', value: next }, page.invalid);
+      const stuck = next.lastId === cursor.lastId;
       cursor = next;
       const last = page.offenses.at(-1)?.fields.start_time;
       if (last !== undefined) metrics.cursorLagSeconds.set({ poller: 'new' }, Math.max(0, (this.#now() - last) / 1000));
-      if (!mayHaveMore(page.offenses.length, settings.pageSize) || this.#stopping) break;
+      if (!mayHaveMore(page.items.length, settings.pageSize) || this.#stopping) break;
+      if (stuck) {
+        this.#stuck('new', page.items.length);
+        break;
+      }
     }
     return produced;
   }
@@ -200,14 +224,28 @@ export class Ingestor {
       const query = changedOffensesQuery(cursor, settings.pageSize);
       const page = await client.listOffenses(query.filter, query.sort, query.range);
       if (page.total !== undefined) metrics.backlog.set({ poller: 'changed' }, Math.max(0, page.total - page.offenses.length));
-      if (page.offenses.length === 0) break;
-      const next = advanceChangedCursor(cursor, page.offenses.map((o) => versionOf(o.fields)));
-      produced += await this.#emit(page.offenses, 'poll', { kind: 'changed', value: next });
+      if (page.items.length === 0) break;
+      const next = advanceChangedCursor(cursor, cursorVersions(page.items, 'changed'));
+      produced += await this.#emit(page.offenses, 'poll', { kind: 'changed', value: next }, page.invalid);
+      const stuck = next.watermark === cursor.watermark && next.idsAtWatermark.length === cursor.idsAtWatermark.length;
       cursor = next;
       metrics.cursorLagSeconds.set({ poller: 'changed' }, Math.max(0, (this.#now() - cursor.watermark) / 1000));
-      if (!mayHaveMore(page.offenses.length, settings.pageSize) || this.#stopping) break;
+      if (!mayHaveMore(page.items.length, settings.pageSize) || this.#stopping) break;
+      if (stuck) {
+        this.#stuck('changed', page.items.length);
+        break;
+      }
     }
     return produced;
+  }
+
+  /**
+   * A full page whose elements carry no usable cursor key (id-less garbage): the cursor cannot move
+   * past it, so stop this pass instead of re-reading it in a loop. Its elements are in the DLQ (once).
+   */
+  #stuck(poller: 'new' | 'changed', size: number): void {
+    this.deps.metrics.errors.inc({ kind: 'cursor_stuck' });
+    this.deps.logger.error({ poller, pageSize: size }, 'a full QRadar page holds only malformed offenses without a usable id/time: the cursor cannot advance past it');
   }
 
   /** Webhook path: fetch the full offense, produce it unless this version was already produced. */

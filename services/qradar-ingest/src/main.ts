@@ -3,7 +3,7 @@
  * offenses (and accepts POST /webhook/qradar), produces OffenseRaw to offenses.raw.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, createKit, loadConfig, Secret, type AvroSchemaJson } from '@seam/kit';
+import { ConfigError, createKit, dlqTopicFor, loadConfig, Secret, type AvroSchemaJson } from '@seam/kit';
 import { schemas, type OffenseRaw } from '@seam/schemas';
 import { KafkaOffenseSink } from './adapters/offense-sink';
 import { QradarClient } from './adapters/qradar-client';
@@ -40,7 +40,12 @@ const client = new QradarClient({
 });
 
 const producer = kit.kafka.producer({ idempotent: config.KAFKA_PRODUCER_IDEMPOTENT, ...(config.KAFKA_PRODUCER_IDEMPOTENT ? { maxInFlightRequests: 1 } : {}) });
-const sink = new KafkaOffenseSink(producer, kit.avro<OffenseRaw>(schemas.OffenseRaw.avsc as unknown as AvroSchemaJson), config.OFFENSES_RAW_TOPIC);
+const sink = new KafkaOffenseSink(
+  producer,
+  kit.avro<OffenseRaw>(schemas.OffenseRaw.avsc as unknown as AvroSchemaJson),
+  config.OFFENSES_RAW_TOPIC,
+  config.OFFENSES_DLQ_TOPIC ?? dlqTopicFor(config.OFFENSES_RAW_TOPIC),
+);
 const store = new StateStore(kit.redis(), config.REDIS_KEY_PREFIX, config.DEDUP_TTL_SECONDS);
 const ingestor = new Ingestor({
   client,

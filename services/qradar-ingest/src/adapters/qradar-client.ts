@@ -2,7 +2,8 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { Agent as HttpAgent } from 'node:http';
 import type { Secret } from '@seam/kit';
-import { offenseFieldsSchema, type DeliveredOffense } from '../domain/offense';
+import type { DeliveredOffense } from '../domain/offense';
+import { parseOffenseElement, partitionItems, type InvalidOffense, type PageItem } from '../domain/validation';
 import { splitJsonArray } from '../domain/json-array';
 import { classifyStatus, parseRetryAfter, retryDelayMs, type RetryPolicy } from '../domain/retry';
 
@@ -89,8 +90,23 @@ function errorFor(status: number, body: string, endpoint: string, retryAfterMs: 
   return new QradarRequestError(text, status, code, retriable, retryAfterMs, endpoint);
 }
 
+/** QRadar answered 2xx but the offense it returned fails validation (the webhook answers 502). */
+export class InvalidOffenseError extends Error {
+  constructor(
+    readonly offenseId: number,
+    readonly reason: string,
+  ) {
+    super(`QRadar returned a malformed offense ${offenseId}: ${reason}`);
+    this.name = 'InvalidOffenseError';
+  }
+}
+
 export interface OffensePage {
+  /** Every element in page order (valid or not); `length` is what decides whether more pages follow. */
+  readonly items: PageItem[];
   readonly offenses: DeliveredOffense[];
+  /** Elements that failed validation, with their exact JSON text and the reason. */
+  readonly invalid: InvalidOffense[];
   /** Total from Content-Range (`items x-y/total`), when the console sent it. */
   readonly total: number | undefined;
 }
@@ -197,14 +213,19 @@ export class QradarClient {
 
   async listOffenses(filter: string, sort: string, range: { from: number; to: number }): Promise<OffensePage> {
     const response = await this.request('GET', 'api/siem/offenses', { query: { filter, sort }, range });
-    const offenses = splitJsonArray(response.body).map((raw) => ({ raw, fields: offenseFieldsSchema.parse(JSON.parse(raw)) }));
+    // A body that is not one JSON array fails the whole page (retried); a bad element never does.
+    const items = splitJsonArray(response.body).map(parseOffenseElement);
     const match = /\/(\d+)\s*$/.exec(headerValue(response.headers, 'content-range') ?? '');
-    return { offenses, total: match?.[1] === undefined ? undefined : Number(match[1]) };
+    const { valid, invalid } = partitionItems(items);
+    return { items, offenses: valid, invalid, total: match?.[1] === undefined ? undefined : Number(match[1]) };
   }
 
+  /** One offense; throws InvalidOffenseError when QRadar's answer fails validation. */
   async getOffense(id: number): Promise<DeliveredOffense> {
     const response = await this.request('GET', `api/siem/offenses/${id}`);
-    return { raw: response.body, fields: offenseFieldsSchema.parse(JSON.parse(response.body)) };
+    const item = parseOffenseElement(response.body);
+    if (!item.valid) throw new InvalidOffenseError(id, item.invalid.reason);
+    return item.offense;
   }
 
   /** id → IP for the given address ids (one request per call: callers batch). */

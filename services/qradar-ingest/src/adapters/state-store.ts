@@ -43,9 +43,24 @@ export class StateStore {
     return versions.filter((_v, i) => values[i] === null);
   }
 
-  /** Marks versions produced and (optionally) moves a cursor, atomically. Call after the produce ack. */
-  async commit(versions: readonly OffenseVersion[], cursor?: { readonly kind: 'new'; readonly value: NewCursor } | { readonly kind: 'changed'; readonly value: ChangedCursor }): Promise<void> {
+  /** The subset of DLQ content hashes not yet marked as sent to the DLQ. */
+  async unsentDlq(hashes: readonly string[]): Promise<string[]> {
+    if (hashes.length === 0) return [];
+    const values = await this.redis.mget(hashes.map((h) => this.key(`dlq:${h}`)));
+    return hashes.filter((_h, i) => values[i] === null);
+  }
+
+  /**
+   * Marks versions produced, DLQ'd elements (content hashes) sent, and (optionally) moves a cursor,
+   * atomically. Call after the produce (and DLQ) ack.
+   */
+  async commit(
+    versions: readonly OffenseVersion[],
+    cursor?: { readonly kind: 'new'; readonly value: NewCursor } | { readonly kind: 'changed'; readonly value: ChangedCursor },
+    dlqHashes: readonly string[] = [],
+  ): Promise<void> {
     const multi = this.redis.multi();
+    for (const h of dlqHashes) multi.set(this.key(`dlq:${h}`), '1', 'EX', this.dedupTtlSeconds);
     for (const v of versions) multi.set(this.key(`seen:${dedupKeySuffix(v)}`), '1', 'EX', this.dedupTtlSeconds);
     if (cursor?.kind === 'new') multi.set(this.key('cursor:new'), String(cursor.value.lastId));
     if (cursor?.kind === 'changed') multi.set(this.key('cursor:changed'), serializeChangedCursor(cursor.value));

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearerTokenMatches, readBody, HttpError, type Secret } from '@seam/kit';
 import type { Logger } from 'pino';
 import { timestampFresh, webhookBodySchema } from '../domain/webhook';
-import { QradarError, QradarNotFoundError } from './qradar-client';
+import { InvalidOffenseError, QradarError, QradarNotFoundError } from './qradar-client';
 
 export const SIGNATURE_HEADER = 'x-seam-signature';
 export const TIMESTAMP_HEADER = 'x-seam-timestamp';
@@ -65,6 +65,12 @@ export function webhookHandler(auth: WebhookAuth, ingest: (offenseId: number) =>
     } catch (error) {
       if (error instanceof QradarNotFoundError) {
         json(res, 404, { error: `offense ${offenseId} not found in QRadar` });
+        return;
+      }
+      if (error instanceof InvalidOffenseError) {
+        // QRadar's answer, not the caller's body, is at fault: a bad gateway, with the failing fields.
+        logger.warn({ offenseId, reason: error.reason }, 'webhook: QRadar returned a malformed offense');
+        json(res, 502, { error: `QRadar returned a malformed offense ${offenseId}`, reason: error.reason });
         return;
       }
       logger.warn({ offenseId, reason: error instanceof Error ? error.message : 'unknown' }, 'webhook ingest failed');
