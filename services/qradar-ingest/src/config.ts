@@ -20,6 +20,8 @@ export const configSchema = defineConfigSchema({
   OFFENSES_DLQ_TOPIC: z.string().min(1).optional(),
   REDIS_KEY_PREFIX: z.string().default('seam:'),
   DEDUP_TTL_SECONDS: envInt(14 * 24 * 3600, 60),
+  /** Bound on reading offenses.raw at start-up to recover a produce intent left by a crash. */
+  INTENT_RECOVERY_TIMEOUT_MS: envInt(60_000, 1000),
 
   POLL_NEW_INTERVAL_MS: envInt(10_000, 10),
   POLL_CHANGED_INTERVAL_MS: envInt(30_000, 10),

@@ -6,6 +6,7 @@ import type { QradarClient } from './adapters/qradar-client';
 import { QradarError } from './adapters/qradar-client';
 import type { OffenseSink } from './adapters/offense-sink';
 import type { StateStore } from './adapters/state-store';
+import type { EndOffsets } from './adapters/topic-reader';
 import {
   advanceChangedCursor,
   advanceNewCursor,
@@ -87,6 +88,11 @@ export interface IngestDeps {
   readonly metrics: IngestMetrics;
   readonly logger: Logger;
   readonly now?: () => number;
+  /**
+   * End offsets of the offenses topic: when given, every produce is journaled (a Redis intent with
+   * the versions and these offsets) so `recoverIntent` can tell after a crash what reached the topic.
+   */
+  readonly journal?: EndOffsets;
 }
 
 export type WebhookResult = 'produced' | 'duplicate';
@@ -113,13 +119,14 @@ export class Ingestor {
       // Re-check inside the critical section: a concurrent webhook/poll may have produced meanwhile.
       const fresh = new Set((await store.unseen(candidates)).map((c) => c.id));
       const records = enriched.filter((r) => fresh.has(Number(r.sourceId)));
+      const producedVersions = candidates.filter((c) => fresh.has(c.id)).map(({ id, persistedAt }) => ({ id, persistedAt }));
+      if (records.length > 0 && this.deps.journal) await store.writeIntent({ versions: producedVersions, offsets: await this.deps.journal.endOffsets() });
       await sink.produce(records);
       // The same malformed element is re-read until the cursor passes it: send each content once (per TTL).
       const hashed = [...new Map(invalid.map((o) => [createHash('sha256').update(o.raw).digest('hex'), o])).entries()];
       const unsent = new Set(await store.unsentDlq(hashed.map(([h]) => h)));
       const dead = hashed.filter(([h]) => unsent.has(h));
       await sink.dlq(dead.map(([, o]) => ({ key: o.id === undefined ? null : String(o.id), raw: o.raw, reason: o.reason, source: DLQ_SOURCE })));
-      const producedVersions = candidates.filter((c) => fresh.has(c.id)).map(({ id, persistedAt }) => ({ id, persistedAt }));
       await store.commit(producedVersions, cursor, dead.map(([h]) => h));
       if (dead.length > 0) {
         metrics.dlq.inc({ poller: cursor?.kind ?? 'webhook' }, dead.length);

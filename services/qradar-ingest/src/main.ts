@@ -8,9 +8,11 @@ import { schemas, type OffenseRaw } from '@seam/schemas';
 import { KafkaOffenseSink } from './adapters/offense-sink';
 import { QradarClient } from './adapters/qradar-client';
 import { StateStore } from './adapters/state-store';
+import { OffenseTopicReader } from './adapters/topic-reader';
 import { webhookHandler } from './adapters/webhook';
 import { configSchema } from './config';
 import { createIngestMetrics, Ingestor } from './ingestor';
+import { recoverIntent } from './recovery';
 
 function readConfig() {
   try {
@@ -40,9 +42,11 @@ const client = new QradarClient({
 });
 
 const producer = kit.kafka.producer({ idempotent: config.KAFKA_PRODUCER_IDEMPOTENT, ...(config.KAFKA_PRODUCER_IDEMPOTENT ? { maxInFlightRequests: 1 } : {}) });
+const codec = kit.avro<OffenseRaw>(schemas.OffenseRaw.avsc as unknown as AvroSchemaJson);
+const reader = new OffenseTopicReader(kit.kafka, codec, config.OFFENSES_RAW_TOPIC);
 const sink = new KafkaOffenseSink(
   producer,
-  kit.avro<OffenseRaw>(schemas.OffenseRaw.avsc as unknown as AvroSchemaJson),
+  codec,
   config.OFFENSES_RAW_TOPIC,
   config.OFFENSES_DLQ_TOPIC ?? dlqTopicFor(config.OFFENSES_RAW_TOPIC),
 );
@@ -51,6 +55,7 @@ const ingestor = new Ingestor({
   client,
   sink,
   store,
+  journal: reader,
   logger,
   metrics: createIngestMetrics(kit.metrics.registry),
   settings: {
@@ -99,6 +104,7 @@ async function shutdown(signal: string): Promise<void> {
   ingestor.stop();
   await running.catch(() => undefined);
   await producer.disconnect().catch(() => undefined);
+  await reader.close();
   client.close();
   await kit.close();
   process.exit(0);
@@ -106,6 +112,8 @@ async function shutdown(signal: string): Promise<void> {
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 
+// Before either poller or the webhook (the HTTP server, hence the webhook route, is not listening yet).
+await recoverIntent(store, reader, logger, config.INTENT_RECOVERY_TIMEOUT_MS);
 const port = await kit.http.listen();
 await producer.connect();
 producerConnected = true;

@@ -8,6 +8,7 @@ import {
   type NewCursor,
   type OffenseVersion,
 } from '../domain/cursors';
+import { parseIntent, serializeIntent, type ProduceIntent } from '../domain/intent';
 
 /**
  * Cursors and per-version dedup markers in Redis. Every key shares one hash tag, so the MULTI that
@@ -50,9 +51,20 @@ export class StateStore {
     return hashes.filter((_h, i) => values[i] === null);
   }
 
+  /** Journals a produce before it happens (same hash tag as the markers; deleted by `commit`). */
+  async writeIntent(intent: ProduceIntent): Promise<void> {
+    await this.redis.set(this.key('intent'), serializeIntent(intent));
+  }
+
+  /** The intent left by a process that died between a produce and its commit, if any. */
+  async readIntent(): Promise<ProduceIntent | undefined> {
+    const text = await this.redis.get(this.key('intent'));
+    return text === null ? undefined : parseIntent(text);
+  }
+
   /**
    * Marks versions produced, DLQ'd elements (content hashes) sent, and (optionally) moves a cursor,
-   * atomically. Call after the produce (and DLQ) ack.
+   * and deletes the produce intent, atomically. Call after the produce (and DLQ) ack.
    */
   async commit(
     versions: readonly OffenseVersion[],
@@ -64,6 +76,7 @@ export class StateStore {
     for (const v of versions) multi.set(this.key(`seen:${dedupKeySuffix(v)}`), '1', 'EX', this.dedupTtlSeconds);
     if (cursor?.kind === 'new') multi.set(this.key('cursor:new'), String(cursor.value.lastId));
     if (cursor?.kind === 'changed') multi.set(this.key('cursor:changed'), serializeChangedCursor(cursor.value));
+    multi.del(this.key('intent'));
     const result = await multi.exec();
     const failed = result?.find(([error]) => error !== null);
     if (result === null || failed) throw new Error('Redis MULTI for cursor/dedup failed');
