@@ -46,20 +46,22 @@ fi
 KEY="$(cat "$DIR/api-key")"
 BASE_URL="http://127.0.0.1:$PORT/v1"
 
+ours() { [[ -f "$DIR/server.pid" ]] && kill -0 "$(cat "$DIR/server.pid")" 2>/dev/null; }
 healthy() { curl -fsS -m 2 "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; }
 
-if ! healthy; then
-  if [[ -f "$DIR/server.pid" ]] && kill -0 "$(cat "$DIR/server.pid")" 2>/dev/null; then
-    kill "$(cat "$DIR/server.pid")" 2>/dev/null || true
-    sleep 1
-  fi
-  (cd "$ROOT" && LLM_MODEL_PATH="$DIR/models/$GGUF" LLM_API_KEY="$KEY" LLM_MODEL="$MODEL_NAME" \
-    LLM_PORT="$PORT" LLM_RUNTIME_DIR="$DIR/runtime" \
-    nohup node --import tsx infra/src/llm/local-model-server.ts >"$DIR/server.log" 2>&1 &
-    echo $! > "$DIR/server.pid")
+if ! ours || ! healthy; then
+  if ours; then kill "$(cat "$DIR/server.pid")" 2>/dev/null || true; sleep 1; fi
+  # Something else answering on the port (another checkout's server, with another key) must not
+  # be mistaken for ours.
+  if healthy; then echo "llm-up: 127.0.0.1:$PORT is served by another process; set LLM_PORT" >&2; exit 1; fi
+  # `&` on the node command alone, so $! is the server's pid (not a subshell's) and down.sh stops it.
+  (cd "$ROOT" || exit 1
+   LLM_MODEL_PATH="$DIR/models/$GGUF" LLM_API_KEY="$KEY" LLM_MODEL="$MODEL_NAME" LLM_PORT="$PORT" \
+     LLM_RUNTIME_DIR="$DIR/runtime" nohup node --import tsx infra/src/llm/local-model-server.ts >"$DIR/server.log" 2>&1 &
+   echo $! > "$DIR/server.pid")
   for _ in $(seq 1 120); do
     healthy && break
-    if ! kill -0 "$(cat "$DIR/server.pid")" 2>/dev/null; then
+    if ! ours; then
       echo "llm-up: server exited; see $DIR/server.log" >&2; tail -n 20 "$DIR/server.log" >&2; exit 1
     fi
     sleep 1
