@@ -6,6 +6,7 @@ if [ -f "$LOCAL/llm/server.pid" ]; then
   cp "$LOCAL/llm/server.pid" "$RUN/llm.pid" 2>/dev/null && rm -f "$LOCAL/llm/server.pid"
   stop_pid llm
 fi
+stop_pid moto   # started on demand by infra/moto-up.sh (the aws-ingest tests)
 stop_pid registry
 stop_pid kafka
 for p in $REDIS_CLUSTER_PORTS; do stop_pid "redis-cluster-$p"; done
