@@ -56,6 +56,8 @@ export {
   defineStage,
   inputSpec,
   outputSpec,
+  type BatchHandlerContext,
+  type BatchItemResult,
   type HandlerContext,
   type InputRecord,
   type InputSpec,

@@ -14,7 +14,7 @@ import {
 } from './headers';
 import type { KitMetrics } from './metrics';
 import type { BatchControls, HeaderValue, InputBatch, OutgoingMessage, ProducerPort, RawMessage, TopicMessages } from './ports';
-import type { HandlerContext, InputRecord, InputSpec, InputSpecs, OutputSpec, OutputSpecs, StageDefinition } from './stage';
+import type { BatchHandlerContext, BatchItemResult, HandlerContext, InputRecord, InputSpec, InputSpecs, OutputSpec, OutputSpecs, StageDefinition } from './stage';
 import { TRACEPARENT_HEADER, continueTrace, formatTraceparent, type TraceContext } from './trace';
 
 export interface ProcessorDeps {
@@ -281,7 +281,20 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
     return record instanceof Promise ? record.then(withRecord) : withRecord(record);
   }
 
-  async function afterFailure(state: RecordState, firstError: unknown, controls: BatchControls): Promise<RecordOutcome> {
+  type FailureOutcome = Exclude<RecordOutcome, OkOutcome>;
+
+  /**
+   * What becomes of a record after `firstError`: retriable errors call `retry` again with backoff
+   * until it succeeds or the policy gives up (DLQ); poison goes to the DLQ; fatal stops the stage.
+   */
+  async function afterFailure(state: RecordState, firstError: unknown, controls: BatchControls): Promise<RecordOutcome>;
+  async function afterFailure<T>(state: RecordState, firstError: unknown, controls: BatchControls, retry: (attempt: number) => T | Promise<T>): Promise<T | FailureOutcome>;
+  async function afterFailure(
+    state: RecordState,
+    firstError: unknown,
+    controls: BatchControls,
+    retry: (attempt: number) => unknown = (attempt) => attemptRecord(state, attempt),
+  ): Promise<unknown> {
     let error = firstError;
     for (let attempt = 1; ; ) {
       const errorClass = classifyError(error);
@@ -308,22 +321,19 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
       }
       attempt++;
       try {
-        return await attemptRecord(state, attempt);
+        return await retry(attempt);
       } catch (next) {
         error = next;
       }
     }
   }
 
+  function newState(batch: InputBatch, input: { name: string; spec: InputSpec }, message: RawMessage): RecordState {
+    return { batch, input, message, trace: continueTrace(headerText(message.headers, TRACEPARENT_HEADER)), record: undefined, log: undefined };
+  }
+
   function processRecord(batch: InputBatch, input: { name: string; spec: InputSpec }, message: RawMessage, controls: BatchControls): RecordOutcome | Promise<RecordOutcome> {
-    const state: RecordState = {
-      batch,
-      input,
-      message,
-      trace: continueTrace(headerText(message.headers, TRACEPARENT_HEADER)),
-      record: undefined,
-      log: undefined,
-    };
+    const state = newState(batch, input, message);
     try {
       const outcome = attemptRecord(state, 1);
       if (outcome instanceof Promise) return outcome.catch((error: unknown) => afterFailure(state, error, controls));
@@ -331,6 +341,99 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
     } catch (error) {
       return afterFailure(state, error, controls);
     }
+  }
+
+  /** `message` (a DLQ record of another input record) with the reason of `template`. */
+  function sameReason(template: OutgoingMessage, message: OutgoingMessage): OutgoingMessage {
+    const reason = template.headers?.[DLQ_HEADER_ERROR_REASON];
+    return reason === undefined ? message : { ...message, headers: { ...message.headers, [DLQ_HEADER_ERROR_REASON]: reason } };
+  }
+
+  /** Outcome of an item of a batch handler's result (or of a whole failed call) for one record. */
+  function itemFailure(state: RecordState, error: unknown): FailureOutcome {
+    const errorClass = classifyError(error);
+    if (errorClass === 'fatal') {
+      childLog(state).fatal({ err: error, errorClass }, 'fatal error in batch handler');
+      return { kind: 'fatal', error };
+    }
+    childLog(state).warn({ err: error, errorClass }, 'record sent to DLQ by the batch handler');
+    return { kind: 'dlq', errorClass, message: dlqMessage(state.batch, state.message, errorClass, error) };
+  }
+
+  /**
+   * Batch handler path for `messages` (one cut of a partition batch): decode each record (failures
+   * to the DLQ, retriable decode errors retried per record), call `handleBatch` once for the decoded
+   * ones (retriable errors retry the call with backoff), encode each item. One outcome per message.
+   */
+  async function processGroup(
+    batch: InputBatch,
+    input: { name: string; spec: InputSpec },
+    messages: readonly RawMessage[],
+    controls: BatchControls,
+    handleBatch: NonNullable<StageDefinition<I, O>['handleBatch']>,
+  ): Promise<RecordOutcome[]> {
+    const states = messages.map((message) => newState(batch, input, message));
+    const outcomes: (RecordOutcome | undefined)[] = new Array<RecordOutcome | undefined>(states.length);
+    const decoded: number[] = [];
+    for (let i = 0; i < states.length; i++) {
+      const state = states[i] as RecordState;
+      try {
+        await decodeRecord(state);
+        decoded.push(i);
+      } catch (error) {
+        const outcome = await afterFailure(state, error, controls, (): Promise<'decoded'> | 'decoded' => {
+          const record = decodeRecord(state);
+          return record instanceof Promise ? record.then(() => 'decoded' as const) : 'decoded';
+        });
+        if (outcome === 'decoded') decoded.push(i);
+        else outcomes[i] = outcome;
+      }
+      if (outcomes[i]?.kind === 'fatal' || outcomes[i]?.kind === 'aborted') return outcomes.slice(0, i + 1) as RecordOutcome[];
+    }
+    if (decoded.length > 0) {
+      const first = states[decoded[0] as number] as RecordState;
+      const records = decoded.map((i) => (states[i] as RecordState).record as InputRecord<I>);
+      const traces = decoded.map((i) => (states[i] as RecordState).trace);
+      const log = deps.logger.child({ topic: batch.topic, partition: batch.partition, offset: first.message.offset, lastOffset: messages[messages.length - 1]?.offset });
+      const call = async (attempt: number): Promise<readonly BatchItemResult<O>[]> => {
+        const results = await handleBatch(records, { stage: stage.name, log, traces, attempt, signal: deps.stopSignal });
+        if (results.length !== records.length) throw new FatalError(`stage ${stage.name} handleBatch returned ${results.length} results for ${records.length} records`);
+        return results;
+      };
+      let results: readonly BatchItemResult<O>[] | FailureOutcome;
+      try {
+        results = await call(1);
+      } catch (error) {
+        // The whole call failed: the first record stands for the batch in the retry loop's logs.
+        results = await afterFailure(first, error, controls, call);
+      }
+      if (!Array.isArray(results)) {
+        const failure = results as FailureOutcome;
+        for (const i of decoded) {
+          const state = states[i] as RecordState;
+          outcomes[i] = failure.kind === 'dlq' ? { ...failure, message: sameReason(failure.message, dlqMessage(batch, state.message, failure.errorClass, undefined)) } : failure;
+          if (failure.kind !== 'dlq') break;
+        }
+      } else {
+        for (let j = 0; j < decoded.length; j++) {
+          const i = decoded[j] as number;
+          const state = states[i] as RecordState;
+          const item = (results as readonly BatchItemResult<O>[])[j] as BatchItemResult<O>;
+          if ('error' in item) {
+            outcomes[i] = itemFailure(state, item.error);
+            continue;
+          }
+          try {
+            outcomes[i] = await okOutcome(item.outputs, state.trace);
+          } catch (error) {
+            outcomes[i] = itemFailure(state, error);
+          }
+        }
+      }
+    }
+    // A fatal or aborted outcome ends the group there: later records are neither produced nor resolved.
+    const stop = outcomes.findIndex((outcome) => outcome?.kind === 'fatal' || outcome?.kind === 'aborted');
+    return (stop < 0 ? outcomes : outcomes.slice(0, stop + 1)).filter((outcome): outcome is RecordOutcome => outcome !== undefined);
   }
 
   return async function processBatch(batch: InputBatch, controls: BatchControls): Promise<void> {
@@ -424,41 +527,73 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
       return over;
     };
 
+    /**
+     * Adds a record's outcome to the pending chunk. 'aborted' (shutdown during a retry wait) ends the
+     * batch after producing what came before; 'stop' (fatal, failed produce) ends it at once.
+     */
+    const accept = async (message: RawMessage, outcome: RecordOutcome): Promise<'next' | 'aborted' | 'stop'> => {
+      if (outcome.kind === 'aborted') return 'aborted';
+      if (outcome.kind === 'fatal') {
+        // Outputs of the records before this one are still produced and committed.
+        if (await drain()) halt(outcome.error);
+        return 'stop';
+      }
+      const additions: readonly Encoded[] = outcome.kind === 'dlq' ? [[dlqTopic, outcome.message]] : outcome.outputs;
+      const sizes: number[] = [];
+      // Cut before a record whose outputs would take a topic's pending produce past maxBatchBytes.
+      if (overByteCap(additions, sizes) && pendingRecords > 0) {
+        if (!(await flush())) return 'stop';
+      }
+      for (let i = 0; i < additions.length; i++) {
+        const addition = additions[i];
+        if (addition === undefined) continue;
+        const [topic, out] = addition;
+        const list = pending.get(topic);
+        if (list) list.push(out);
+        else pending.set(topic, [out]);
+        pendingBytes.set(topic, (pendingBytes.get(topic) ?? 0) + (sizes[i] ?? 0));
+      }
+      if (outcome.kind === 'dlq') dlqCounts.set(outcome.errorClass, (dlqCounts.get(outcome.errorClass) ?? 0) + 1);
+      lastProcessed = message;
+      pendingRecords++;
+      if (pendingRecords >= deps.maxBatchRecords) {
+        if (!(await flush())) return 'stop';
+        await controls.heartbeat();
+      }
+      return 'next';
+    };
+
+    const running = (): boolean => !(halted || deps.stopSignal.aborted || !controls.isRunning() || controls.isStale());
+
     try {
+      if (stage.handleBatch !== undefined) {
+        const handleBatch = (records: readonly InputRecord<I>[], ctx: BatchHandlerContext) => (stage.handleBatch as NonNullable<typeof stage.handleBatch>)(records, ctx);
+        const messages = batch.messages;
+        groups: for (let from = 0; from < messages.length && running(); from += deps.maxBatchRecords) {
+          const group = messages.slice(from, from + deps.maxBatchRecords);
+          const started = performance.now();
+          const outcomes = await processGroup(batch, input, group, controls, handleBatch);
+          // One observation per call, spread over its records: the histogram stays per record.
+          const perRecord = (performance.now() - started) / 1000 / group.length;
+          for (let i = 0; i < group.length; i++) handlerSeconds.observe(perRecord);
+          for (let i = 0; i < outcomes.length; i++) {
+            const next = await accept(group[i] as RawMessage, outcomes[i] as RecordOutcome);
+            if (next === 'stop') return;
+            if (next === 'aborted') break groups;
+          }
+        }
+        await drain();
+        return;
+      }
       for (const message of batch.messages) {
-        if (halted || deps.stopSignal.aborted || !controls.isRunning() || controls.isStale()) break;
+        if (!running()) break;
         const started = performance.now();
         let outcome = processRecord(batch, input, message, controls);
         if (outcome instanceof Promise) outcome = await outcome;
         handlerSeconds.observe((performance.now() - started) / 1000);
-        if (outcome.kind === 'aborted') break;
-        if (outcome.kind === 'fatal') {
-          // Outputs of the records before this one are still produced and committed.
-          if (await drain()) halt(outcome.error);
-          return;
-        }
-        const additions: readonly Encoded[] = outcome.kind === 'dlq' ? [[dlqTopic, outcome.message]] : outcome.outputs;
-        const sizes: number[] = [];
-        // Cut before a record whose outputs would take a topic's pending produce past maxBatchBytes.
-        if (overByteCap(additions, sizes) && pendingRecords > 0) {
-          if (!(await flush())) return;
-        }
-        for (let i = 0; i < additions.length; i++) {
-          const addition = additions[i];
-          if (addition === undefined) continue;
-          const [topic, out] = addition;
-          const list = pending.get(topic);
-          if (list) list.push(out);
-          else pending.set(topic, [out]);
-          pendingBytes.set(topic, (pendingBytes.get(topic) ?? 0) + (sizes[i] ?? 0));
-        }
-        if (outcome.kind === 'dlq') dlqCounts.set(outcome.errorClass, (dlqCounts.get(outcome.errorClass) ?? 0) + 1);
-        lastProcessed = message;
-        pendingRecords++;
-        if (pendingRecords >= deps.maxBatchRecords) {
-          if (!(await flush())) return;
-          await controls.heartbeat();
-        }
+        const next = await accept(message, outcome);
+        if (next === 'stop') return;
+        if (next === 'aborted') break;
       }
       await drain();
     } finally {

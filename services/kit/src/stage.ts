@@ -58,6 +58,26 @@ export interface HandlerContext {
   readonly signal: AbortSignal;
 }
 
+/** Context of a batch handler call: one fetched partition batch (or a cut of it), in offset order. */
+export interface BatchHandlerContext {
+  readonly stage: string;
+  /** Child logger with service, topic, partition and the first and last offsets of the batch. */
+  readonly log: Logger;
+  /** The trace of each record, in the order of the records. */
+  readonly traces: readonly TraceContext[];
+  /** 1 for the first attempt, then 2, 3, ... when the whole batch is retried after a RetriableError. */
+  readonly attempt: number;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * One item per input record of a batch handler call: the record's outputs, or the error that sends
+ * it (alone) to the DLQ. A FatalError item stops the stage at that record; every other error class
+ * goes to the DLQ with its class and reason. Errors that should be retried (a store is down) are
+ * thrown for the whole batch instead.
+ */
+export type BatchItemResult<O extends OutputSpecs> = { readonly outputs: readonly OutputRecord<O>[] } | { readonly error: unknown };
+
 export interface StageLifecycleContext {
   readonly stage: string;
   readonly log: Logger;
@@ -68,6 +88,17 @@ export interface StageDefinition<I extends InputSpecs = InputSpecs, O extends Ou
   readonly inputs: I;
   readonly outputs: O;
   handle(record: InputRecord<I>, ctx: HandlerContext): Promise<readonly OutputRecord<O>[]> | readonly OutputRecord<O>[];
+  /**
+   * Optional: handles the records of one partition batch together (for stages whose work is a
+   * round trip to a store that can be batched, like the correlator's Redis state). When present the
+   * kit calls it instead of `handle`, with up to `maxBatchRecords` decoded and validated records in
+   * offset order; records that fail to decode or validate go to the DLQ before it is called. The
+   * result must have one item per record, in order. A thrown error fails the whole call: retriable
+   * errors retry it with backoff (then every record goes to the DLQ), fatal errors stop the stage,
+   * any other error sends every record of the call to the DLQ. Outputs, commit order and the
+   * overlap of produce with the next call are the same as with `handle`.
+   */
+  handleBatch?(records: readonly InputRecord<I>[], ctx: BatchHandlerContext): Promise<readonly BatchItemResult<O>[]>;
   /** The id to log as `eventId`; defaults to the record key as text. */
   eventId?(record: InputRecord<I>): string | undefined;
   onStart?(ctx: StageLifecycleContext): Promise<void> | void;
