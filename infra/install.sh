@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything Seam's components and tests need on a fresh Debian machine, idempotently:
-# Debian packages (Redis 7, a JRE and Maven if missing), the Kafka broker jars and the Apicurio
+# Debian packages (Redis 7, a JRE, Maven and Chromium if missing), the Kafka broker jars and the Apicurio
 # Registry distribution from Maven Central, and the npm workspace dependencies. A second run on a
 # ready machine takes a second or two and changes nothing.
 source "$(dirname "$0")/lib.sh"
@@ -10,6 +10,8 @@ command -v redis-server >/dev/null || apt_packages+=(redis-server)
 command -v redis-cli >/dev/null || apt_packages+=(redis-tools)
 command -v java >/dev/null || apt_packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || apt_packages+=(maven)
+# Debian's Chromium drives the approvals page's browser test (playwright-core); no browser download.
+command -v chromium >/dev/null || apt_packages+=(chromium)
 if ((${#apt_packages[@]})); then
   command -v apt-get >/dev/null || die "missing ${apt_packages[*]} and no apt-get to install them"
   log "installing Debian packages: ${apt_packages[*]}"
