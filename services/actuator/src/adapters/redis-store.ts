@@ -1,0 +1,184 @@
+/**
+ * Actions, execution claims and rate-limit counters in Redis. Every key carries the hash tag
+ * `{actuator}` so the multi-key transactions also run on a cluster (one slot).
+ */
+import type { RedisClient } from '@seam/kit';
+import type { StoredAction } from '../domain/action';
+
+export interface Claim {
+  state: 'executing' | 'succeeded' | 'failed';
+  owner: string;
+  leaseUntil: number;
+  claimedAt: number;
+  result?: { ok: boolean; message: string; externalId: string | null };
+}
+
+const OUTCOME_TTL_MS = 30 * 24 * 3600_000;
+
+export class RedisActionStore {
+  private readonly redis: RedisClient;
+  private readonly base: string;
+
+  constructor(options: { redis: RedisClient; prefix: string }) {
+    this.redis = options.redis;
+    this.base = `${options.prefix}{actuator}:`;
+  }
+
+  /** WATCH is per connection: read-modify-writes of this process run one at a time. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private key(kind: string, id?: string): string {
+    return id === undefined ? `${this.base}${kind}` : `${this.base}${kind}:${id}`;
+  }
+
+  async get(actionId: string): Promise<StoredAction | undefined> {
+    const text = await this.redis.get(this.key('a', actionId));
+    return text === null ? undefined : (JSON.parse(text) as StoredAction);
+  }
+
+  async list(limit = 500): Promise<StoredAction[]> {
+    const ids = await this.redis.zrevrange(this.key('all'), 0, limit - 1);
+    if (ids.length === 0) return [];
+    const texts = await this.redis.mget(...ids.map((id) => this.key('a', id)));
+    return texts.filter((t): t is string => t !== null).map((t) => JSON.parse(t) as StoredAction);
+  }
+
+  /** Stores a new action; false when the id already exists (redelivery). */
+  async create(action: StoredAction): Promise<boolean> {
+    const multi = this.redis.multi();
+    multi.set(this.key('a', action.actionId), JSON.stringify(action), 'NX');
+    const results = await multi.exec();
+    const created = results?.[0]?.[1] === 'OK';
+    if (created) await this.index(undefined, action);
+    return created;
+  }
+
+  private async index(before: StoredAction | undefined, after: StoredAction): Promise<void> {
+    const multi = this.redis.multi();
+    const id = after.actionId;
+    if (before === undefined) multi.zadd(this.key('all'), after.proposedAt, id);
+    if (after.status === 'proposed') {
+      multi.zadd(this.key('pending'), after.expiresAt, id);
+      multi.sadd(this.key('inc', after.verdict.incidentId), id);
+    } else {
+      multi.zrem(this.key('pending'), id);
+      multi.srem(this.key('inc', after.verdict.incidentId), id);
+    }
+    if (after.status === 'approved') multi.zadd(this.key('approved'), after.at, id);
+    else multi.zrem(this.key('approved'), id);
+    await multi.exec();
+  }
+
+  /**
+   * Optimistic read-modify-write: `change` returns the new action or null (no change). Returns
+   * the stored result (or undefined when the action does not exist).
+   */
+  update(actionId: string, change: (action: StoredAction) => StoredAction | null): Promise<{ before: StoredAction; after: StoredAction; changed: boolean } | undefined> {
+    return this.serial(() => this.updateNow(actionId, change));
+  }
+
+  private async updateNow(actionId: string, change: (action: StoredAction) => StoredAction | null): Promise<{ before: StoredAction; after: StoredAction; changed: boolean } | undefined> {
+    const key = this.key('a', actionId);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await this.redis.watch(key);
+      const text = await this.redis.get(key);
+      if (text === null) {
+        await this.redis.unwatch();
+        return undefined;
+      }
+      const before = JSON.parse(text) as StoredAction;
+      const after = change(before);
+      if (after === null) {
+        await this.redis.unwatch();
+        return { before, after: before, changed: false };
+      }
+      const result = await this.redis.multi().set(key, JSON.stringify(after)).exec();
+      if (result === null) continue; // someone else changed it: read again
+      await this.index(before, after);
+      return { before, after, changed: true };
+    }
+    throw new Error(`action ${actionId}: too much contention`);
+  }
+
+  /** Records the verdict version seen for an incident; returns the highest seen so far (kept 30 days). */
+  async latestVerdictVersion(incidentId: string, version: number): Promise<number> {
+    const key = this.key('ver', incidentId);
+    const results = await this.redis.multi().zadd(key, 'GT', version, 'v').pexpire(key, OUTCOME_TTL_MS).zscore(key, 'v').exec();
+    return Number(results?.[2]?.[1] ?? version);
+  }
+
+  async pendingIdsOfIncident(incidentId: string): Promise<string[]> {
+    return this.redis.smembers(this.key('inc', incidentId));
+  }
+
+  async expiredPendingIds(now: number, limit = 100): Promise<string[]> {
+    return this.redis.zrangebyscore(this.key('pending'), 0, now, 'LIMIT', 0, limit);
+  }
+
+  async approvedIds(olderThan: number, limit = 100): Promise<string[]> {
+    return this.redis.zrangebyscore(this.key('approved'), 0, olderThan, 'LIMIT', 0, limit);
+  }
+
+  // ---- execution claims ------------------------------------------------------------------------
+
+  /** SET NX of the executing claim; returns null when claimed now, else the existing claim. */
+  async claim(actionId: string, owner: string, leaseMs: number, now: number): Promise<Claim | null> {
+    const claim: Claim = { state: 'executing', owner, leaseUntil: now + leaseMs, claimedAt: now };
+    const ok = await this.redis.set(this.key('claim', actionId), JSON.stringify(claim), 'NX');
+    if (ok === 'OK') return null;
+    const text = await this.redis.get(this.key('claim', actionId));
+    return text === null ? null : (JSON.parse(text) as Claim);
+  }
+
+  /** Replaces an expired executing claim with ours, if it is still the one we saw. */
+  takeOver(actionId: string, seen: Claim, owner: string, leaseMs: number, now: number): Promise<boolean> {
+    return this.serial(() => this.takeOverNow(actionId, seen, owner, leaseMs, now));
+  }
+
+  private async takeOverNow(actionId: string, seen: Claim, owner: string, leaseMs: number, now: number): Promise<boolean> {
+    const key = this.key('claim', actionId);
+    await this.redis.watch(key);
+    const text = await this.redis.get(key);
+    if (text === null || text !== JSON.stringify(seen)) {
+      await this.redis.unwatch();
+      return false;
+    }
+    const claim: Claim = { state: 'executing', owner, leaseUntil: now + leaseMs, claimedAt: now };
+    const result = await this.redis.multi().set(key, JSON.stringify(claim)).exec();
+    return result !== null;
+  }
+
+  /** Records the outcome on the claim (kept for 30 days): a later attempt finds it and does not run. */
+  async completeClaim(actionId: string, owner: string, result: NonNullable<Claim['result']>, now: number): Promise<void> {
+    const claim: Claim = { state: result.ok ? 'succeeded' : 'failed', owner, leaseUntil: now, claimedAt: now, result };
+    await this.redis.set(this.key('claim', actionId), JSON.stringify(claim), 'PX', OUTCOME_TTL_MS);
+  }
+
+  async getClaim(actionId: string): Promise<Claim | undefined> {
+    const text = await this.redis.get(this.key('claim', actionId));
+    return text === null ? undefined : (JSON.parse(text) as Claim);
+  }
+
+  // ---- rate limits -----------------------------------------------------------------------------
+
+  async rateCount(kind: string, window: number): Promise<number> {
+    return Number((await this.redis.get(this.key('rate', `${kind}:${window}`))) ?? '0');
+  }
+
+  async rateIncrement(kind: string, window: number, windowMs: number): Promise<number> {
+    const key = this.key('rate', `${kind}:${window}`);
+    const results = await this.redis.multi().incr(key).pexpire(key, windowMs * 2).exec();
+    return Number(results?.[0]?.[1] ?? 0);
+  }
+
+  /** Deletes every key of this store (tests). */
+  async purge(): Promise<void> {
+    const keys = await this.redis.keys(`${this.base.replace(/[{}]/g, '\\$&')}*`);
+    if (keys.length > 0) await this.redis.del(...keys);
+  }
+}

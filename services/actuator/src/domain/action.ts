@@ -1,0 +1,86 @@
+/**
+ * The stored action and its ActionRecord view. Pure.
+ */
+import { actionKindFromDesignName } from '@seam/schemas/design-names';
+import type { ActionRecord } from '@seam/schemas/records/action';
+import type { ActionKindName, ActionStatus, EditableParameter, EvidenceItem, PendingActionView, Role } from '../approvals/backend';
+
+export interface StoredAction {
+  actionId: string;
+  kind: ActionKindName;
+  target: string;
+  parameters: Record<string, string>;
+  status: ActionStatus;
+  /** Sequence of the last state change (1 for the first record). */
+  sequence: number;
+  policyRule: string;
+  actor: string;
+  at: number;
+  proposedAt: number;
+  expiresAt: number;
+  approvalsRequired: number;
+  approverRole: Role;
+  approvals: string[];
+  editable: EditableParameter[];
+  verdict: PendingActionView['verdict'];
+  evidence: EvidenceItem[];
+  result?: { ok: boolean; message: string; externalId: string | null };
+  /** Actor, transition and reason of each change, for the audit trail. */
+  history: { status: ActionStatus; actor: string; at: number; reason?: string }[];
+}
+
+/** A state change applied to a copy: sequence + 1, who/when/why recorded. */
+export function transition(
+  action: StoredAction,
+  status: ActionStatus,
+  change: { actor: string; at: number; rule?: string; reason?: string; result?: StoredAction['result'] },
+): StoredAction {
+  const next: StoredAction = {
+    ...action,
+    status,
+    sequence: action.sequence + 1,
+    actor: change.actor,
+    at: change.at,
+    policyRule: change.rule ?? action.policyRule,
+    history: [...action.history, { status, actor: change.actor, at: change.at, ...(change.reason === undefined ? {} : { reason: change.reason }) }],
+  };
+  if (change.result !== undefined) next.result = change.result;
+  return next;
+}
+
+export const TERMINAL: ReadonlySet<ActionStatus> = new Set(['rejected', 'expired', 'succeeded', 'failed', 'shadow']);
+
+export function toRecord(action: StoredAction): ActionRecord {
+  return {
+    actionId: action.actionId,
+    verdict: { incidentId: action.verdict.incidentId, incidentVersion: action.verdict.incidentVersion, verdictVersion: action.verdict.verdictVersion },
+    kind: actionKindFromDesignName(action.kind) ?? 'unknown',
+    target: action.target,
+    parameters: action.parameters,
+    state: action.status,
+    sequence: action.sequence,
+    policyRule: action.policyRule,
+    actor: action.actor,
+    at: action.at,
+    result: action.result === undefined ? null : { ok: action.result.ok, message: action.result.message, externalId: action.result.externalId },
+  };
+}
+
+export function toView(action: StoredAction): PendingActionView {
+  return {
+    actionId: action.actionId,
+    kind: action.kind,
+    target: action.target,
+    parameters: action.parameters,
+    editable: action.editable.map((e) => ({ ...e, value: action.parameters[e.name] ?? e.value })),
+    status: action.status,
+    policyRule: action.policyRule,
+    proposedAt: action.proposedAt,
+    expiresAt: action.expiresAt,
+    approvalsRequired: action.approvalsRequired,
+    approvals: action.approvals,
+    verdict: action.verdict,
+    evidence: action.evidence,
+    ...(action.result === undefined ? {} : { result: { ok: action.result.ok, message: action.result.message } }),
+  };
+}
