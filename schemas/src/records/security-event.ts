@@ -4,6 +4,14 @@ import {
   sourceSystemSchema, timestampMs,
 } from './common';
 
+/**
+ * A field added in SecurityEvent v2 (avro/released/SecurityEvent.v2.avsc). At run time it is the
+ * ZodDefault the Avro default mirrors (parsing fills it; test/structure.test.ts sees the default),
+ * but its TypeScript type is optional, so code written against v1 that builds records by hand keeps
+ * compiling. Parsed and decoded records always carry it; read it as `ip.nonEvidence ?? false`.
+ */
+const addedInV2 = <T extends z.ZodType>(schema: z.ZodDefault<T>): z.ZodOptional<T> => schema as unknown as z.ZodOptional<T>;
+
 export const scopeSchema = z.enum(['public', 'private']);
 export type Scope = z.infer<typeof scopeSchema>;
 
@@ -15,6 +23,9 @@ export const ipEntitySchema = z.object({
   role: roleSchema,
   scope: scopeSchema,
   namespace: nullable(z.string()),
+  /** True when the address can never link events; such addresses are only in `entities.nonEvidenceIps`. */
+  nonEvidence: addedInV2(z.boolean().default(false)),
+  nonEvidenceReason: addedInV2(nullable(z.string())),
 });
 export type IpEntity = z.infer<typeof ipEntitySchema>;
 
@@ -24,6 +35,12 @@ export const identityEntitySchema = z.object({
   kind: identityKindSchema,
   role: roleSchema,
   resolved: z.boolean(),
+  /** The directory's flag; null when unresolved. */
+  privileged: addedInV2(nullable(z.boolean())),
+  department: addedInV2(nullable(z.string())),
+  /** True for service principals; such identities are only in `entities.nonEvidenceIdentities`. */
+  nonEvidence: addedInV2(z.boolean().default(false)),
+  nonEvidenceReason: addedInV2(nullable(z.string())),
 });
 export type IdentityEntity = z.infer<typeof identityEntitySchema>;
 
@@ -36,6 +53,10 @@ export const entitiesSchema = z.object({
   hosts: list(hostEntitySchema),
   cloudResources: list(z.string()),
   accounts: list(z.string()),
+  /** Addresses seen but never evidence (nonEvidence true); kept out of `ips`. */
+  nonEvidenceIps: addedInV2(list(ipEntitySchema)),
+  /** Service principals (nonEvidence true); kept out of `identities`. */
+  nonEvidenceIdentities: addedInV2(list(identityEntitySchema)),
 });
 export type Entities = z.infer<typeof entitiesSchema>;
 
@@ -47,6 +68,8 @@ export const assetSchema = z.object({
   criticality: avroInt().min(1).max(5),
   tags: list(z.string()),
   internetFacing: z.boolean(),
+  /** Namespace of the private address looked up; null for public addresses and host names. */
+  namespace: addedInV2(nullable(z.string())),
 });
 export type Asset = z.infer<typeof assetSchema>;
 
@@ -55,6 +78,7 @@ export const vulnerabilitySchema = z.object({
   cvss: nullable(avroDouble().min(0).max(10)),
   exploitAvailable: z.boolean(),
   host: z.string(),
+  namespace: addedInV2(nullable(z.string())),
 });
 export type Vulnerability = z.infer<typeof vulnerabilitySchema>;
 
@@ -96,5 +120,9 @@ export const securityEventSchema = z.object({
   enrichment: enrichmentSchema,
   raw: z.string(),
   rawEvents: nullable(z.string()),
+  /** CloudTrail `errorCode`; null on success or when the source has none. */
+  errorCode: addedInV2(nullable(z.string())),
+  /** CloudTrail `userAgent` / GuardDuty `awsApiCallAction.userAgent`. */
+  userAgent: addedInV2(nullable(z.string())),
 });
 export type SecurityEvent = z.infer<typeof securityEventSchema>;

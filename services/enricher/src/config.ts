@@ -51,7 +51,11 @@ export const enricherConfigSchema = defineConfigSchema({
   BREAKER_COOLDOWN_MS: envInt(30_000, 1),
 
   ENRICH_CACHE: z.enum(['redis', 'memory', 'none']).default('redis'),
-  ENRICH_CACHE_PREFIX: z.string().min(1).default('seam:enrich:v1'),
+  ENRICH_CACHE_PREFIX: z.string().min(1).default('seam:enrich:v2'),
+  /** ServiceNow CI column holding the network namespace of its address (CIs without one apply in any namespace). */
+  SERVICENOW_NAMESPACE_FIELD: z.string().regex(/^[A-Za-z0-9_]+$/).default('u_network_namespace'),
+  /** JSON object: Tenable network id -> network namespace (assets of unmapped networks apply in any namespace). */
+  TENABLE_NETWORK_NAMESPACES: z.string().default('{}'),
   CACHE_TTL_SECONDS: envInt(3600, 1),
   CACHE_NEGATIVE_TTL_SECONDS: envInt(60, 1),
 });

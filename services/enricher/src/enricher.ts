@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import { indicatorsOf, mergeEnrichment, type EnrichmentProvider, type Indicator, type ProviderOutcome } from './domain/providers';
 import type { SecurityEvent } from './domain/security-event';
+import { CIRCUIT_STATE_VALUE, type EnricherMetrics } from './metrics';
 import { cacheKey, type LookupCache } from './providers/cache';
 import { CircuitBreaker, CircuitOpenError, TimeoutError, systemClock, withTimeout, type Clock } from './providers/resilience';
 
@@ -24,6 +25,8 @@ export interface EnricherOptions {
   readonly cachePrefix?: string;
   readonly clock?: Clock;
   readonly log?: Logger;
+  /** Prometheus metrics (createEnricherMetrics(kit.metrics.registry)). */
+  readonly metrics?: EnricherMetrics;
 }
 
 export interface EnricherStats {
@@ -44,13 +47,17 @@ export class Enricher {
     this.#clock = options.clock ?? systemClock;
     for (const provider of options.providers) {
       const settings = options.settings(provider.name);
+      options.metrics?.circuitState.set({ provider: provider.name }, CIRCUIT_STATE_VALUE.closed);
       this.breakers.set(
         provider.name,
         new CircuitBreaker(provider.name, {
           failureThreshold: settings.failureThreshold,
           coolDownMs: settings.coolDownMs,
           clock: this.#clock,
-          onStateChange: (state) => options.log?.warn({ provider: provider.name, circuit: state }, 'provider circuit changed state'),
+          onStateChange: (state) => {
+            options.metrics?.circuitState.set({ provider: provider.name }, CIRCUIT_STATE_VALUE[state]);
+            options.log?.warn({ provider: provider.name, circuit: state }, 'provider circuit changed state');
+          },
         }),
       );
     }
@@ -70,7 +77,7 @@ export class Enricher {
     const prefetched = new Map<string, string | null>();
     if (cache === null) return prefetched;
     const keys = this.options.providers.flatMap((provider) =>
-      indicators.filter((i) => provider.indicatorKinds.includes(i.kind)).map((i) => cacheKey(provider.name, i.kind, i.value, this.options.cachePrefix)),
+      indicators.filter((i) => provider.indicatorKinds.includes(i.kind)).map((i) => cacheKey(provider.name, i, this.options.cachePrefix)),
     );
     const values = await cache.getMany(keys);
     keys.forEach((key, i) => prefetched.set(key, values[i] ?? null));
@@ -81,6 +88,8 @@ export class Enricher {
     const wanted = indicators.filter((i) => provider.indicatorKinds.includes(i.kind));
     if (wanted.length === 0) return [];
     const { timeoutMs } = this.options.settings(provider.name);
+    const metrics = this.options.metrics;
+    const labels = { provider: provider.name };
     const found: Found[number][] = [];
     let failure: 'timeout' | 'error' | 'circuit-open' | null = null;
     try {
@@ -91,8 +100,11 @@ export class Enricher {
               try {
                 found.push(...(await this.#lookup(provider, indicator, signal, prefetched)));
               } catch (error) {
-                failure ??= error instanceof CircuitOpenError ? 'circuit-open' : error instanceof TimeoutError || signal.aborted ? 'timeout' : 'error';
-                if (!(error instanceof CircuitOpenError)) this.options.log?.debug({ provider: provider.name, err: error instanceof Error ? error.message : String(error) }, 'provider lookup failed');
+                const kind = error instanceof CircuitOpenError ? 'circuit-open' : error instanceof TimeoutError || signal.aborted ? 'timeout' : 'error';
+                failure ??= kind;
+                if (kind === 'circuit-open') metrics?.shortCircuited.inc(labels);
+                else if (kind === 'error') metrics?.errors.inc(labels);
+                if (kind !== 'circuit-open') this.options.log?.debug({ provider: provider.name, err: error instanceof Error ? error.message : String(error) }, 'provider lookup failed');
               }
             }),
           ),
@@ -103,6 +115,7 @@ export class Enricher {
     } catch {
       failure = 'timeout';
     }
+    if (failure === 'timeout') metrics?.timeouts.inc(labels);
     if (failure !== null) this.stats.failures++;
     const outcomes: ProviderOutcome[] = [];
     if (found.length > 0) outcomes.push({ provider: provider.name, status: 'ok', [provider.kind]: found });
@@ -112,22 +125,35 @@ export class Enricher {
 
   async #lookup(provider: EnrichmentProvider, indicator: Indicator, signal: AbortSignal, prefetched: ReadonlyMap<string, string | null>): Promise<Found> {
     const cache = this.options.cache;
-    const key = cacheKey(provider.name, indicator.kind, indicator.value, this.options.cachePrefix);
+    const metrics = this.options.metrics;
+    const labels = { provider: provider.name };
+    const key = cacheKey(provider.name, indicator, this.options.cachePrefix);
     if (cache !== null) {
       const cached = prefetched.has(key) ? (prefetched.get(key) ?? null) : await cache.get(key);
       if (cached !== null) {
         try {
+          const value = JSON.parse(cached) as Found;
           this.stats.cacheHits++;
-          return JSON.parse(cached) as Found;
+          metrics?.cacheHits.inc(labels);
+          return value;
         } catch {
           // A corrupt entry is a miss.
         }
       }
       this.stats.cacheMisses++;
+      metrics?.cacheMisses.inc(labels);
     }
     const breaker = this.breakers.get(provider.name);
-    this.stats.lookups++;
-    const call = () => provider.lookup(indicator, signal) as Promise<Found>;
+    const call = async (): Promise<Found> => {
+      this.stats.lookups++;
+      metrics?.calls.inc(labels);
+      const started = performance.now();
+      try {
+        return await provider.lookup(indicator, signal);
+      } finally {
+        metrics?.latency.observe(labels, (performance.now() - started) / 1000);
+      }
+    };
     const result = breaker === undefined ? await call() : await breaker.run(call);
     if (cache !== null) await cache.set(key, JSON.stringify(result), result.length > 0 ? this.options.cacheTtlSeconds : this.options.negativeCacheTtlSeconds);
     return result;

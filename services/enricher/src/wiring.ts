@@ -1,16 +1,34 @@
 /** Builds the providers, cache, directory and namespace map from the parsed config. */
 import { readFileSync } from 'node:fs';
 import { ConfigError, type Kit } from '@seam/kit';
+import { z } from 'zod';
 import { emptyNamespaceMap, parseNamespaceMapJson, type NamespaceMap } from './domain/namespaces';
 import type { EnrichmentProvider } from './domain/providers';
 import type { EnricherConfig } from './config';
 import { fileDirectory, httpDirectory, staticDirectory, type DirectorySource } from './directory-source';
 import { Enricher, type ProviderSettings } from './enricher';
+import { createEnricherMetrics } from './metrics';
 import { MemoryLookupCache, RedisLookupCache, type LookupCache } from './providers/cache';
 import { FeedIntel, MispIntel } from './providers/misp';
 import { AssetRanges } from './providers/ranges';
 import { FileCmdb, ServiceNowCmdb } from './providers/servicenow';
 import { FileVulns, TenableVulns } from './providers/tenable';
+
+function networkNamespaces(config: EnricherConfig, problems: string[]): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(config.TENABLE_NETWORK_NAMESPACES);
+  } catch {
+    problems.push('TENABLE_NETWORK_NAMESPACES: is not JSON');
+    return {};
+  }
+  const map = z.record(z.string().min(1), z.string().min(1)).safeParse(parsed);
+  if (!map.success) {
+    problems.push('TENABLE_NETWORK_NAMESPACES: must be a JSON object of network id -> namespace');
+    return {};
+  }
+  return map.data;
+}
 
 function required<T>(value: T | undefined, name: string, because: string, problems: string[]): T | undefined {
   if (value === undefined) problems.push(`${name}: is required when ${because}`);
@@ -23,30 +41,31 @@ export function buildProviders(config: EnricherConfig): EnrichmentProvider[] {
   const providers: EnrichmentProvider[] = [];
   switch (config.CMDB_BACKEND) {
     case 'file':
-      providers.push(FileCmdb.fromFile(config.CMDB_FILE));
+      providers.push(FileCmdb.fromFile(config.CMDB_FILE, config.SERVICENOW_NAMESPACE_FIELD));
       break;
     case 'servicenow': {
       const because = 'CMDB_BACKEND=servicenow';
       const baseUrl = required(config.SERVICENOW_URL, 'SERVICENOW_URL', because, problems);
       const username = required(config.SERVICENOW_USERNAME, 'SERVICENOW_USERNAME', because, problems);
       const password = required(config.SERVICENOW_PASSWORD, 'SERVICENOW_PASSWORD', because, problems);
-      if (baseUrl !== undefined && username !== undefined && password !== undefined) providers.push(new ServiceNowCmdb({ baseUrl, username, password }));
+      if (baseUrl !== undefined && username !== undefined && password !== undefined) providers.push(new ServiceNowCmdb({ baseUrl, username, password, namespaceField: config.SERVICENOW_NAMESPACE_FIELD }));
       break;
     }
     case 'none':
       break;
   }
   if (config.ASSET_RANGES_FILE !== 'none') providers.push(AssetRanges.fromFile(config.ASSET_RANGES_FILE));
+  const networks = networkNamespaces(config, problems);
   switch (config.VULNS_BACKEND) {
     case 'file':
-      providers.push(FileVulns.fromFile(config.VULNS_FILE));
+      providers.push(FileVulns.fromFile(config.VULNS_FILE, networks));
       break;
     case 'tenable': {
       const because = 'VULNS_BACKEND=tenable';
       const baseUrl = required(config.TENABLE_URL, 'TENABLE_URL', because, problems);
       const accessKey = required(config.TENABLE_ACCESS_KEY, 'TENABLE_ACCESS_KEY', because, problems);
       const secretKey = required(config.TENABLE_SECRET_KEY, 'TENABLE_SECRET_KEY', because, problems);
-      if (baseUrl !== undefined && accessKey !== undefined && secretKey !== undefined) providers.push(new TenableVulns({ baseUrl, accessKey, secretKey, refreshMs: config.TENABLE_REFRESH_MS }));
+      if (baseUrl !== undefined && accessKey !== undefined && secretKey !== undefined) providers.push(new TenableVulns({ baseUrl, accessKey, secretKey, refreshMs: config.TENABLE_REFRESH_MS, networkNamespaces: networks }));
       break;
     }
     case 'none':
@@ -116,5 +135,6 @@ export function buildEnricher(config: EnricherConfig, kit: Kit): Enricher {
     negativeCacheTtlSeconds: config.CACHE_NEGATIVE_TTL_SECONDS,
     cachePrefix: config.ENRICH_CACHE_PREFIX,
     log: kit.logger,
+    metrics: createEnricherMetrics(kit.metrics.registry),
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { guardDutyIdOf, hostOfLogSourceName, isFromGuardDuty, normalizeAsffFinding, normalizeQradarOffense } from '../src/domain/normalize/index';
-import { context, entry, expectError, expectOk, fixture } from './helpers';
+import { context, entry, expectError, expectOk, fixture, v2Entities, v2Identity } from './helpers';
 
 const ctx = context({ entries: [entry({ canonical: 'jdoe@corp.example', samAccountName: 'jdoe', domain: 'CORP', iamUsers: ['jdoe'] })] });
 
@@ -24,17 +24,17 @@ describe('ASFF (non-GuardDuty)', () => {
       eventId: 'securityhub:arn:aws:inspector2:eu-west-1:111122223333:finding/abc', source: 'securityhub', rawKind: 'securityhub_finding',
       observedAt: Date.parse('2024-01-02T03:04:05Z'), sourceSeverity: 70, category: 'software-and-configuration-checks/vulnerabilities', mitre: [],
     });
-    expect(n.event.entities).toEqual({
+    expect(n.event.entities).toEqual(v2Entities({
       ips: [
         { address: '10.0.0.5', role: 'actor', scope: 'private', namespace: 'default' },
         { address: '198.51.100.20', role: 'target', scope: 'public', namespace: null },
         { address: '2001:db8::5', role: 'actor', scope: 'public', namespace: null }, // Direction OUT: resources are actors
       ],
-      identities: [{ canonical: 'jdoe@corp.example', raw: 'jdoe', kind: 'iam_user', role: 'actor', resolved: true }],
+      identities: [{ canonical: 'jdoe@corp.example', raw: 'jdoe', kind: 'iam_user', role: 'actor', resolved: true, privileged: false }],
       hosts: [{ name: 'evil.example', role: 'target' }],
       cloudResources: ['arn:aws:ec2:eu-west-1:111122223333:instance/i-0123456789abcdef0', 'i-0123456789abcdef0'],
       accounts: ['111122223333'],
-    });
+    }));
   });
 
   it.each([
@@ -145,7 +145,7 @@ describe('QRadar offense', () => {
       payload: offense(), addresses: { source: ['10.1.1.1'], localDestination: ['10.2.2.2'] },
       events: [{ sourceip: '10.1.1.1', destinationip: '10.2.2.2', username: 'jdoe', postNatSourceIP: '198.51.100.1', logsourcename_logsourceid: 'Linux @ web01' }],
     }, ctx));
-    expect(n.event.entities.identities).toEqual([{ canonical: 'jdoe@corp.example', raw: 'jdoe', kind: 'ad', role: 'actor', resolved: true }]);
+    expect(n.event.entities.identities).toEqual([v2Identity({ canonical: 'jdoe@corp.example', raw: 'jdoe', kind: 'ad', role: 'actor', resolved: true, privileged: false })]);
     expect(n.event.entities.ips.map((ip) => `${ip.address} ${ip.role}`)).toEqual(['10.1.1.1 actor', '10.2.2.2 target', '203.0.113.50 actor', '198.51.100.1 actor']);
     expect(n.event.entities.hosts).toEqual([{ name: 'dc01.corp.example', role: 'target' }, { name: 'web01', role: 'target' }]);
   });

@@ -128,21 +128,21 @@ describe('enricher on Kafka, the registry and Redis', () => {
 
       const q = events.find((e) => e.eventId === `qradar:offense:${offense?.id}`);
       expect(q?.enrichment.assets.find((a) => a.key === '192.168.0.1')).toMatchObject({ owner: 'Sam Okafor', supportGroup: 'Identity Services' });
-      expect(q?.enrichment.vulns).toEqual([{ cve: 'CVE-2020-1472', cvss: 10, exploitAvailable: true, host: '192.168.0.1' }]);
+      expect(q?.enrichment.vulns).toEqual([{ cve: 'CVE-2020-1472', cvss: 10, exploitAvailable: true, host: '192.168.0.1', namespace: 'corp' }]);
 
       const steal = events.filter((e) => e.entities.ips.some((ip) => ip.address === '18.236.253.47'));
       expect(steal.length).toBeGreaterThan(0);
       for (const e of steal) expect(e.enrichment.intel.find((i) => i.source === 'intel-feed')).toMatchObject({ indicator: '18.236.253.47', score: 70 });
       expect(events.filter((e) => e.eventId.startsWith('cloudtrail:'))).toHaveLength(ctCount + 3);
 
-      // The answers are cached in Redis under the provider+indicator key.
+      // The answers are cached in Redis under the provider + indicator key, with the namespace (`@`: a public address).
       const redis = testKit(testConfig({})).redis();
       try {
-        expect(await redis.get(`${h.cachePrefix}:cmdb:ip:172.31.43.6`)).toContain('Dana Ito');
-        expect(await redis.ttl(`${h.cachePrefix}:cmdb:ip:172.31.43.6`)).toBeGreaterThan(60);
+        expect(await redis.get(`${h.cachePrefix}:cmdb:ip:aws-vpc-prod:172.31.43.6`)).toContain('Dana Ito');
+        expect(await redis.ttl(`${h.cachePrefix}:cmdb:ip:aws-vpc-prod:172.31.43.6`)).toBeGreaterThan(60);
         // No CI for the attacker's IP: a negative answer, kept briefly.
-        expect(await redis.get(`${h.cachePrefix}:cmdb:ip:199.241.229.197`)).toBe('[]');
-        expect(await redis.ttl(`${h.cachePrefix}:cmdb:ip:199.241.229.197`)).toBeLessThanOrEqual(60);
+        expect(await redis.get(`${h.cachePrefix}:cmdb:ip:@:199.241.229.197`)).toBe('[]');
+        expect(await redis.ttl(`${h.cachePrefix}:cmdb:ip:@:199.241.229.197`)).toBeLessThanOrEqual(60);
       } finally {
         await redis.quit();
       }

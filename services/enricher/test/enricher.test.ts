@@ -142,6 +142,6 @@ describe('shipped demo data', () => {
     const { loadNamespaces } = await import('../src/wiring');
     expect(fileDirectory(data('directory.csv')).current().directory.entries.length).toBe(2);
     expect(loadNamespaces(data('namespaces.json')).ranges.length).toBe(2);
-    expect(await AssetRanges.fromFile(data('asset-ranges.json')).lookup({ kind: 'ip', value: '10.1.2.3' })).toHaveLength(1);
+    expect(await AssetRanges.fromFile(data('asset-ranges.json')).lookup({ kind: 'ip', value: '10.1.2.3', namespace: null })).toHaveLength(1);
   });
 });

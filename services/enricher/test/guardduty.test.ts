@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeAsffFinding, normalizeGuardDutyFinding } from '../src/domain/normalize/index';
 import { unflattenGuardDutyProductFields } from '../src/domain/normalize/guardduty-service';
-import { context, expectError, expectOk, fixture, withoutRaw } from './helpers';
+import { context, expectError, expectOk, fixture, v2Entities, v2Identity, withoutRaw } from './helpers';
 
 const ctx = context({ namespaces: { defaultNamespace: 'corp', ranges: [{ cidr: '172.31.0.0/16', namespace: 'aws-vpc-a0c2d7c7' }] } });
 
@@ -77,7 +77,7 @@ describe('GuardDuty finding shapes', () => {
       sourceId: '46ba0ac2845071e23ccdeb2ae03bfdea', observedAt: Date.parse('2020-08-22T09:15:57Z'),
       sourceUpdatedAt: Date.parse('2020-09-30T12:14:00.206Z'), sourceSeverity: 20, category: 'unauthorized-access', mitre: [],
     });
-    expect(normalized.event.entities).toEqual({
+    expect(normalized.event.entities).toEqual(v2Entities({
       ips: [
         { address: '199.241.229.197', role: 'actor', scope: 'public', namespace: null },
         { address: '172.31.43.6', role: 'target', scope: 'private', namespace: 'aws-vpc-a0c2d7c7' },
@@ -90,7 +90,7 @@ describe('GuardDuty finding shapes', () => {
       ],
       cloudResources: ['i-0c10c2c7863d1a356'],
       accounts: ['193043430472'],
-    });
+    }));
   });
 
   it('PascalCase (GuardDuty API) gives the identical event', () => {
@@ -166,14 +166,14 @@ describe('GuardDuty action types', () => {
   });
 
   it.each([
-    ['IAMUser', 'jdoe', 'AIDAEXAMPLE', { canonical: 'jdoe@corp.example', raw: 'jdoe', kind: 'iam_user', resolved: true }],
+    ['IAMUser', 'jdoe', 'AIDAEXAMPLE', { canonical: 'jdoe@corp.example', raw: 'jdoe', kind: 'iam_user', resolved: true, privileged: false }],
     ['Root', 'Root', '193043430472', { canonical: 'arn:aws:iam::193043430472:root', raw: 'arn:aws:iam::193043430472:root', kind: 'root', resolved: false }],
     ['FederatedUser', 'jdoe', '193043430472:jdoe', { canonical: 'jdoe/jdoe', raw: 'jdoe/jdoe', kind: 'iam_role_session', resolved: false }],
   ])('access key user type %s', (userType, userName, principalId, identity) => {
     const withDirectory = context({ entries: [{ canonical: 'jdoe@corp.example', samAccountName: 'jdoe', domain: null, upn: null, emails: [], iamUsers: ['jdoe'], roleSessionNames: [], privileged: false, department: null }] });
     const normalized = expectOk(normalizeGuardDutyFinding(withAction({ actionType: 'AWS_API_CALL', awsApiCallAction: { remoteIpDetails: remote } },
       accessKeyResource(userType, userName, principalId), 'ACTOR'), withDirectory));
-    expect(normalized.event.entities.identities).toEqual([{ ...identity, role: 'actor' }]);
+    expect(normalized.event.entities.identities).toEqual([v2Identity({ ...identity, role: 'actor' })]);
   });
 
   it('KUBERNETES_API_CALL: source IPs and the Kubernetes user are actors; the cluster is a resource', () => {
@@ -186,10 +186,10 @@ describe('GuardDuty action types', () => {
       kubernetesDetails: { kubernetesUserDetails: { username: 'arn:aws:sts::193043430472:assumed-role/eks-admin/jdoe', uid: 'aws-iam-authenticator:1', groups: ['system:masters'] } },
     }, 'ACTOR'), ctx));
     expect(normalized.event.entities.ips.map((ip) => `${ip.address} ${ip.role}`)).toEqual(['198.51.100.7 actor', '2001:db8::7 actor']);
-    expect(normalized.event.entities.identities).toEqual([{
+    expect(normalized.event.entities.identities).toEqual([v2Identity({
       canonical: 'arn:aws:sts::193043430472:assumed-role/eks-admin/jdoe', raw: 'arn:aws:sts::193043430472:assumed-role/eks-admin/jdoe',
       kind: 'iam_role_session', role: 'actor', resolved: false,
-    }]);
+    })]);
     expect(normalized.event.entities.cloudResources).toEqual(['arn:aws:eks:us-east-1:193043430472:cluster/prod']);
   });
 
@@ -203,7 +203,7 @@ describe('GuardDuty action types', () => {
       rdsDbUserDetails: { user: 'postgres' },
     }), ctx));
     expect(normalized.event.entities.ips.map((ip) => `${ip.address} ${ip.role}`)).toEqual(['198.51.100.7 actor']);
-    expect(normalized.event.entities.identities).toEqual([{ canonical: 'postgres', raw: 'postgres', kind: 'unknown', role: 'target', resolved: false }]);
+    expect(normalized.event.entities.identities).toEqual([v2Identity({ canonical: 'postgres', raw: 'postgres', kind: 'unknown', role: 'target', resolved: false })]);
     expect(normalized.event.entities.cloudResources).toEqual(['arn:aws:rds:us-east-1:193043430472:db:db1']);
   });
 

@@ -59,3 +59,18 @@ export function withoutRaw(normalized: NormalizedEvent): unknown {
   const { raw: _raw, ...rest } = normalized.event;
   return { ...normalized, event: rest };
 }
+
+/**
+ * SecurityEvent v2 defaults on expected entities: evidence keys carry `nonEvidence: false`;
+ * identities carry the directory's privileged / department (null = unresolved, unless the
+ * expectation states them). Expectations that list whole `entities` get the two new lists empty.
+ */
+export const v2Ip = <T extends object>(ip: T) => ({ nonEvidence: false, nonEvidenceReason: null, ...ip });
+export const v2Identity = <T extends object>(identity: T) => ({ privileged: null, department: null, nonEvidence: false, nonEvidenceReason: null, ...identity });
+export const v2Entities = <T extends { ips?: readonly object[]; identities?: readonly object[] }>(entities: T) => ({
+  nonEvidenceIps: [],
+  nonEvidenceIdentities: [],
+  ...entities,
+  ...(entities.ips === undefined ? {} : { ips: entities.ips.map(v2Ip) }),
+  ...(entities.identities === undefined ? {} : { identities: entities.identities.map(v2Identity) }),
+});

@@ -16,22 +16,22 @@ describe('ServiceNow CMDB backend', () => {
     const server = await serviceNowLike();
     servers.push(server);
     const cmdb = new ServiceNowCmdb({ baseUrl: server.url, username: 'svc', password: new Secret('pw-cmdb') });
-    const assets = await cmdb.lookup({ kind: 'ip', value: '172.31.43.6' }, signal());
+    const assets = await cmdb.lookup({ kind: 'ip', value: '172.31.43.6', namespace: null }, signal());
     expect(assets).toEqual([
-      { key: '172.31.43.6', owner: 'Dana Ito', supportGroup: 'Cloud Platform', businessUnit: 'E-Commerce', criticality: 5, tags: ['ci:web-prod-01', 'class:cmdb_ci_linux_server'], internetFacing: true },
+      { key: '172.31.43.6', owner: 'Dana Ito', supportGroup: 'Cloud Platform', businessUnit: 'E-Commerce', criticality: 5, tags: ['ci:web-prod-01', 'class:cmdb_ci_linux_server'], internetFacing: true, namespace: null },
     ]);
     const request = new URL(server.requests[0]?.url ?? '', 'http://x');
     expect(request.pathname).toBe('/api/now/table/cmdb_ci');
     expect(request.searchParams.get('sysparm_query')).toBe('ip_address=172.31.43.6');
     expect(request.searchParams.get('sysparm_fields')).toContain('busines_criticality');
-    expect(await cmdb.lookup({ kind: 'ip', value: '10.9.9.9' }, signal())).toEqual([]);
+    expect(await cmdb.lookup({ kind: 'ip', value: '10.9.9.9', namespace: null }, signal())).toEqual([]);
   });
 
   it('fails on a wrong password without echoing the credentials', async () => {
     const server = await serviceNowLike();
     servers.push(server);
     const cmdb = new ServiceNowCmdb({ baseUrl: server.url, username: 'svc', password: new Secret('wrong-pass') });
-    const error = await cmdb.lookup({ kind: 'ip', value: '172.31.43.6' }, signal()).catch((e: unknown) => e as Error);
+    const error = await cmdb.lookup({ kind: 'ip', value: '172.31.43.6', namespace: null }, signal()).catch((e: unknown) => e as Error);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe('cmdb: HTTP 401');
     expect((error as Error).message).not.toContain('wrong-pass');
@@ -41,7 +41,7 @@ describe('ServiceNow CMDB backend', () => {
     const server = await serviceNowLike();
     servers.push(server);
     const cmdb = new ServiceNowCmdb({ baseUrl: server.url, username: 'svc', password: new Secret('pw-cmdb') });
-    expect(await cmdb.lookup({ kind: 'ip', value: '1.2.3.4^ORname=x' }, signal())).toEqual([]);
+    expect(await cmdb.lookup({ kind: 'ip', value: '1.2.3.4^ORname=x', namespace: null }, signal())).toEqual([]);
     expect(server.requests).toHaveLength(0);
   });
 });
@@ -51,11 +51,11 @@ describe('MISP intel backend', () => {
     const server = await mispLike();
     servers.push(server);
     const misp = new MispIntel({ baseUrl: server.url, apiKey: new Secret('misp-key') });
-    const hits = await misp.lookup({ kind: 'ip', value: '199.241.229.197' }, signal());
+    const hits = await misp.lookup({ kind: 'ip', value: '199.241.229.197', namespace: null }, signal());
     expect(hits).toEqual([{ indicator: '199.241.229.197', verdict: 'malicious', score: 90, source: 'misp', tags: ['category:Network activity', 'tlp:amber'] }]);
     expect(JSON.parse(server.requests[0]?.body ?? '{}')).toMatchObject({ value: '199.241.229.197', type: ['ip-src', 'ip-dst'] });
     expect(server.requests[0]?.headers.authorization).toBe('misp-key');
-    expect(await misp.lookup({ kind: 'host', value: 'example.org' }, signal())).toEqual([]);
+    expect(await misp.lookup({ kind: 'host', value: 'example.org', namespace: null }, signal())).toEqual([]);
     expect(JSON.parse(server.requests[1]?.body ?? '{}')).toMatchObject({ type: ['domain', 'hostname'] });
   });
 
@@ -64,7 +64,7 @@ describe('MISP intel backend', () => {
     servers.push(server);
     server.mode = 'down';
     const misp = new MispIntel({ baseUrl: server.url, apiKey: new Secret('misp-key') });
-    await expect(misp.lookup({ kind: 'ip', value: '1.1.1.1' }, signal())).rejects.toThrow('intel: HTTP 503');
+    await expect(misp.lookup({ kind: 'ip', value: '1.1.1.1', namespace: null }, signal())).rejects.toThrow('intel: HTTP 503');
   });
 });
 
@@ -73,9 +73,9 @@ describe('Tenable export backend', () => {
     const server = await tenableLike();
     servers.push(server);
     const vulns = new TenableVulns({ baseUrl: server.url, accessKey: new Secret('ak'), secretKey: new Secret('sk'), refreshMs: 60_000, pollMs: 5 });
-    expect(await vulns.lookup({ kind: 'ip', value: '192.168.0.1' }, signal())).toEqual([{ cve: 'CVE-2020-1472', cvss: 10, exploitAvailable: true, host: '192.168.0.1' }]);
-    expect(await vulns.lookup({ kind: 'host', value: 'dc01' }, signal())).toEqual([{ cve: 'CVE-2020-1472', cvss: 10, exploitAvailable: true, host: 'dc01' }]);
-    expect(await vulns.lookup({ kind: 'ip', value: '10.0.0.5' }, signal())).toEqual([{ cve: 'CVE-2021-44228', cvss: 10, exploitAvailable: true, host: '10.0.0.5' }]);
+    expect(await vulns.lookup({ kind: 'ip', value: '192.168.0.1', namespace: null }, signal())).toEqual([{ cve: 'CVE-2020-1472', cvss: 10, exploitAvailable: true, host: '192.168.0.1', namespace: null }]);
+    expect(await vulns.lookup({ kind: 'host', value: 'dc01', namespace: null }, signal())).toEqual([{ cve: 'CVE-2020-1472', cvss: 10, exploitAvailable: true, host: 'dc01', namespace: null }]);
+    expect(await vulns.lookup({ kind: 'ip', value: '10.0.0.5', namespace: null }, signal())).toEqual([{ cve: 'CVE-2021-44228', cvss: 10, exploitAvailable: true, host: '10.0.0.5', namespace: null }]);
     // One export for all three lookups.
     expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     expect(server.requests.filter((r) => r.url.endsWith('/chunks/1'))).toHaveLength(1);
@@ -85,6 +85,6 @@ describe('Tenable export backend', () => {
     const server = await tenableLike();
     servers.push(server);
     const vulns = new TenableVulns({ baseUrl: server.url, accessKey: new Secret('ak'), secretKey: new Secret('bad'), refreshMs: 60_000, pollMs: 5 });
-    await expect(vulns.lookup({ kind: 'ip', value: '192.168.0.1' }, signal())).rejects.toThrow('vulns: HTTP 401');
+    await expect(vulns.lookup({ kind: 'ip', value: '192.168.0.1', namespace: null }, signal())).rejects.toThrow('vulns: HTTP 401');
   });
 });

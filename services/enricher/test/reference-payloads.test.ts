@@ -23,7 +23,14 @@ const ctx = context({
 });
 
 const ms = (iso: string): number => Date.parse(iso);
-const none: Entities = { ips: [], identities: [], hosts: [], cloudResources: [], accounts: [] };
+const none: Entities = { ips: [], identities: [], hosts: [], cloudResources: [], accounts: [], nonEvidenceIps: [], nonEvidenceIdentities: [] };
+// SecurityEvent v2 fields: evidence keys carry nonEvidence false; identities carry the directory's
+// privileged / department (null unless an expectation says otherwise, i.e. unresolved).
+const withV2 = (entities: Partial<Entities>): Partial<Entities> => ({
+  ...entities,
+  ...(entities.ips === undefined ? {} : { ips: entities.ips.map((ip) => ({ nonEvidence: false, nonEvidenceReason: null, ...ip })) }),
+  ...(entities.identities === undefined ? {} : { identities: entities.identities.map((id) => ({ privileged: null, department: null, nonEvidence: false, nonEvidenceReason: null, ...id })) }),
+});
 
 interface Expected {
   eventId: string;
@@ -36,6 +43,7 @@ interface Expected {
   entities: Partial<Entities>;
   hygiene?: unknown[];
   errorCode?: string | null;
+  userAgent?: string | null;
 }
 
 function check(normalized: NormalizedEvent, expected: Expected): void {
@@ -48,9 +56,11 @@ function check(normalized: NormalizedEvent, expected: Expected): void {
   expect(event.sourceSeverity).toBe(expected.sourceSeverity);
   expect(event.category).toBe(expected.category);
   if (expected.title !== undefined) expect(event.title).toBe(expected.title);
-  expect(event.entities).toEqual({ ...none, ...expected.entities });
+  expect(event.entities).toEqual({ ...none, ...withV2(expected.entities) });
   expect(normalized.hygiene).toEqual(expected.hygiene ?? []);
   expect(normalized.errorCode).toBe(expected.errorCode ?? null);
+  expect(event.errorCode).toBe(expected.errorCode ?? null);
+  if (expected.userAgent !== undefined) expect(event.userAgent).toBe(expected.userAgent);
   expect(event.enrichment).toEqual({ assets: [], vulns: [], intel: [], missing: [] });
 }
 
@@ -91,7 +101,7 @@ const invictus = cloudTrailRecordsOf(fixture('cloudtrail_invictus_aws_dataset_ex
 const stratusLogin = cloudTrailRecordsOf(fixture('cloudtrail_stratus_console-login-without-mfa.json'));
 const stratusSteal = cloudTrailRecordsOf(fixture('cloudtrail_stratus_ec2-steal-instance-credentials_excerpt.json'));
 
-const bertJan = { canonical: 'bert-jan@corp.example', raw: 'bert-jan', kind: 'iam_user', role: 'actor', resolved: true } as const;
+const bertJan = { canonical: 'bert-jan@corp.example', raw: 'bert-jan', kind: 'iam_user', role: 'actor', resolved: true, privileged: true, department: 'Cloud' } as const;
 const attackerIp = { address: '192.168.10.20', role: 'actor', scope: 'private', namespace: 'onprem-hq' } as const;
 const stealRole = 'stratus-red-team-ec2-steal-credentials-role';
 const christopheIp = { address: '18.236.253.47', role: 'actor', scope: 'public', namespace: null } as const;
@@ -157,9 +167,12 @@ const cloudTrailCases: [string, unknown, Expected][] = [
     entities: {
       identities: [{ canonical: 'stratus-red-team-nmfalu-jfzdtsvchl', raw: 'stratus-red-team-nmfalu-jfzdtsvchl', kind: 'iam_user', role: 'actor', resolved: false }],
       accounts: ['562283505220'],
+      // Kept out of ips, but visible to other stages with the reason.
+      nonEvidenceIps: [{ address: '225.1.0.16', role: 'actor', scope: 'private', namespace: null, nonEvidence: true, nonEvidenceReason: 'multicast' }],
     },
     // `225.01.00.16` is read as 225.1.0.16: multicast, never evidence.
     hygiene: [{ kind: 'non-evidence-ip', value: '225.1.0.16', reason: 'multicast', field: 'sourceIPAddress' }],
+    userAgent: 'stratus-red-team_fccf7123-0651-41f5-b06c-460da5ee1c94',
   }],
   ...(['b379479b-05c9-4c3c-af4b-cbd43acf29e1', '394cf343-b9cf-48ce-8a94-e188656ae8ba'] as const).map((id, i): [string, unknown, Expected] => [
     `stratus stolen instance credentials #${i}`, stratusSteal[i], {
@@ -221,7 +234,7 @@ function resolveAddresses(offense: Offense): { source: string[]; localDestinatio
   };
 }
 
-const hq = (address: string, role: 'actor' | 'target') => ({ address, role, scope: 'private', namespace: 'onprem-hq' }) as const;
+const hq = (address: string, role: 'actor' | 'target') => ({ address, role, scope: 'private', namespace: 'onprem-hq', nonEvidence: false, nonEvidenceReason: null }) as const;
 
 describe('qradar/xsoar_offenses_list_response.json + xsoar_source_and_local_destination_addresses.json', () => {
   it('offense 16: offense_source is a source IP (offense_type 0)', () => {
@@ -246,7 +259,7 @@ describe('qradar/xsoar_offenses_list_response.json + xsoar_source_and_local_dest
       sourceSeverity: 30, category: 'general-authentication-failed', title: 'Multiple Login Failures for the Same User',
       entities: {
         ips: [hq('192.168.0.1', 'actor'), hq('192.168.0.1', 'target')],
-        identities: [{ canonical: 'yarden@corp.example', raw: 'yarden', kind: 'ad', role: 'actor', resolved: true }],
+        identities: [{ canonical: 'yarden@corp.example', raw: 'yarden', kind: 'ad', role: 'actor', resolved: true, privileged: false }],
       },
     });
   });
@@ -308,7 +321,7 @@ describe('normalizeRawRecord (the raw topic records)', () => {
     }, ctx));
     expect(normalized.event.eventId).toBe('qradar:offense:16');
     expect(normalized.event.rawEvents).toBe(eventsText);
-    expect(normalized.event.entities.ips[0]).toEqual({ address: '10.1.1.1', role: 'actor', scope: 'private', namespace: 'corp' });
+    expect(normalized.event.entities.ips[0]).toEqual({ address: '10.1.1.1', role: 'actor', scope: 'private', namespace: 'corp', nonEvidence: false, nonEvidenceReason: null });
   });
 
   it.each([

@@ -13,6 +13,8 @@ export type ServicePrincipalReason = 'aws-service' | 'invoked-by-aws-service' | 
  */
 export interface EntityCollector {
   ip(value: string | null | undefined, role: Role, field: string): void;
+  /** A valid address that is not evidence for a reason the IP rules cannot see (a call an AWS service made). */
+  nonEvidenceIp(value: string, role: Role, field: string, reason: string): void;
   identity(
     raw: string | null | undefined,
     kind: IdentityKind,
@@ -32,6 +34,8 @@ const present = (value: string | null | undefined): value is string =>
 export function collectEntities(context: NormalizeContext): EntityCollector {
   const ips: IpEntity[] = [];
   const identities: IdentityEntity[] = [];
+  const nonEvidenceIps: IpEntity[] = [];
+  const nonEvidenceIdentities: IdentityEntity[] = [];
   const hosts: { name: string; role: Role }[] = [];
   const cloudResources: string[] = [];
   const accounts: string[] = [];
@@ -57,6 +61,10 @@ export function collectEntities(context: NormalizeContext): EntityCollector {
         if (once(`non-evidence|${parsed.canonical}`)) {
           hygiene.push({ kind: 'non-evidence-ip', value: parsed.canonical, reason: ipClass.reason, field });
         }
+        // Loopback, link-local, multicast ... are no one's network: scope private, no namespace.
+        if (once(`non-evidence-ip|${parsed.canonical}|${role}`)) {
+          nonEvidenceIps.push({ address: parsed.canonical, role, scope: 'private', namespace: null, nonEvidence: true, nonEvidenceReason: ipClass.reason });
+        }
         return;
       }
       if (!once(`ip|${parsed.canonical}|${role}`)) return;
@@ -65,16 +73,48 @@ export function collectEntities(context: NormalizeContext): EntityCollector {
         role,
         scope: ipClass.scope,
         namespace: ipClass.scope === 'private' ? namespaceOf(context.namespaces, parsed) : null,
+        nonEvidence: false,
+        nonEvidenceReason: null,
+      });
+    },
+    nonEvidenceIp(value, role, field, reason) {
+      const parsed = parseIp(value);
+      if (parsed === null) {
+        this.ip(value, role, field);
+        return;
+      }
+      if (once(`non-evidence|${parsed.canonical}`)) hygiene.push({ kind: 'non-evidence-ip', value: parsed.canonical, reason, field });
+      if (!once(`non-evidence-ip|${parsed.canonical}|${role}`)) return;
+      const ipClass = classifyIp(parsed);
+      const scope = ipClass.evidence ? ipClass.scope : 'private';
+      nonEvidenceIps.push({
+        address: parsed.canonical,
+        role,
+        scope,
+        namespace: ipClass.evidence && scope === 'private' ? namespaceOf(context.namespaces, parsed) : null,
+        nonEvidence: true,
+        nonEvidenceReason: reason,
       });
     },
     identity(raw, kind, role, servicePrincipal) {
       if (!present(raw)) return;
       const value = raw.trim();
       const resolution = resolveIdentity(context.directory, value, kind);
-      const entity: IdentityEntity = { canonical: resolution.canonical, raw: value, kind, role, resolved: resolution.resolved };
+      const entity: IdentityEntity = {
+        canonical: resolution.canonical,
+        raw: value,
+        kind,
+        role,
+        resolved: resolution.resolved,
+        privileged: resolution.resolved ? resolution.entry.privileged : null,
+        department: resolution.resolved ? resolution.entry.department : null,
+        nonEvidence: false,
+        nonEvidenceReason: null,
+      };
       if (servicePrincipal !== undefined) {
         if (once(`service|${kind}|${value}`)) {
           hygiene.push({ kind: 'service-principal', identity: entity, reason: servicePrincipal.reason, by: servicePrincipal.by });
+          nonEvidenceIdentities.push({ ...entity, nonEvidence: true, nonEvidenceReason: servicePrincipal.reason });
         }
         return;
       }
@@ -106,7 +146,7 @@ export function collectEntities(context: NormalizeContext): EntityCollector {
       hygiene.push(note);
     },
     result() {
-      return { entities: { ips, identities, hosts, cloudResources, accounts }, hygiene, identityFacts: facts };
+      return { entities: { ips, identities, hosts, cloudResources, accounts, nonEvidenceIps, nonEvidenceIdentities }, hygiene, identityFacts: facts };
     },
   };
 }

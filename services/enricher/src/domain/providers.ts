@@ -6,10 +6,27 @@ import type { Asset, IntelHit, SecurityEvent, Vulnerability } from '@seam/schema
 
 export type { Asset, IntelHit, Vulnerability };
 
-/** What a provider looks up: an IP (canonical text) or a host / domain name (lower-case). */
+/**
+ * What a provider looks up: an IP (canonical text) or a host / domain name (lower-case). A private
+ * IP carries its network namespace (overlapping private ranges in two namespaces are different
+ * machines); public IPs and host names have namespace null.
+ */
 export interface Indicator {
   readonly kind: 'ip' | 'host';
   readonly value: string;
+  readonly namespace: string | null;
+}
+
+/**
+ * The records of a source that apply to an indicator in its namespace. Records tagged with the
+ * indicator's namespace win; untagged records (a source that knows no namespaces) apply when none
+ * is tagged for it; records tagged with another namespace never apply. Public addresses and host
+ * names (namespace null) take every record.
+ */
+export function forNamespace<T>(records: readonly T[], namespaceOf: (record: T) => string | null, namespace: string | null): T[] {
+  if (namespace === null) return [...records];
+  const exact = records.filter((r) => namespaceOf(r) === namespace);
+  return exact.length > 0 ? exact : records.filter((r) => namespaceOf(r) === null);
 }
 
 /** A CMDB or asset-range source: the assets an indicator belongs to. */
@@ -43,13 +60,21 @@ export type ProviderOutcome =
   | { readonly provider: string; readonly status: 'ok'; readonly assets?: readonly Asset[]; readonly vulns?: readonly Vulnerability[]; readonly intel?: readonly IntelHit[] }
   | { readonly provider: string; readonly status: 'missing'; readonly reason: 'timeout' | 'error' | 'circuit-open' };
 
-/** The indicators of an event: every entity IP, and host names. Sorted and de-duplicated. */
+/**
+ * The indicators of an event: every entity IP with its namespace (null for public addresses), and
+ * host names. Sorted and de-duplicated per (address, namespace).
+ */
 export function indicatorsOf(event: SecurityEvent): Indicator[] {
-  const ips = new Set(event.entities.ips.map((ip) => ip.address));
+  const ips = new Map<string, Indicator>();
+  for (const ip of event.entities.ips) {
+    const namespace = ip.scope === 'private' ? (ip.namespace ?? null) : null;
+    ips.set(`${ip.address}\u0000${namespace ?? ''}`, { kind: 'ip', value: ip.address, namespace });
+  }
   const hosts = new Set(event.entities.hosts.map((host) => host.name.toLowerCase()));
+  const order = (a: Indicator, b: Indicator) => (a.value < b.value ? -1 : a.value > b.value ? 1 : (a.namespace ?? '') < (b.namespace ?? '') ? -1 : (a.namespace ?? '') > (b.namespace ?? '') ? 1 : 0);
   return [
-    ...[...ips].sort().map((value) => ({ kind: 'ip' as const, value })),
-    ...[...hosts].sort().map((value) => ({ kind: 'host' as const, value })),
+    ...[...ips.values()].sort(order),
+    ...[...hosts].sort().map((value) => ({ kind: 'host' as const, value, namespace: null })),
   ];
 }
 
@@ -84,8 +109,8 @@ export function scoreFromMispThreatLevel(level: string | number | null | undefin
   }
 }
 
-const assetKey = (a: Asset) => a.key;
-const vulnKey = (v: Vulnerability) => `${v.host}\u0000${v.cve}`;
+const assetKey = (a: Asset) => `${a.key}\u0000${a.namespace ?? ''}`;
+const vulnKey = (v: Vulnerability) => `${v.host}\u0000${v.namespace ?? ''}\u0000${v.cve}`;
 const intelKey = (i: IntelHit) => `${i.indicator}\u0000${i.source}`;
 
 function mergeInto<T>(target: Map<string, T>, items: readonly T[], key: (item: T) => string, prefer: (current: T, next: T) => T): void {

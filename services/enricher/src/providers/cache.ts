@@ -1,5 +1,6 @@
 /** Provider answers cached in Redis: one key per provider and indicator, negative answers kept briefly. */
 import type { RedisClient } from '@seam/kit';
+import type { Indicator } from '../domain/providers';
 
 export interface LookupCache {
   get(key: string): Promise<string | null>;
@@ -8,10 +9,18 @@ export interface LookupCache {
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
 }
 
-export const CACHE_PREFIX = 'seam:enrich:v1';
+// v2: the namespace joined the key (v1 keys had none and are never read again; they expire).
+export const CACHE_PREFIX = 'seam:enrich:v2';
 
-export function cacheKey(provider: string, kind: string, value: string, prefix = CACHE_PREFIX): string {
-  return `${prefix}:${provider}:${kind}:${value}`;
+/** `@` for no namespace (public addresses, host names); a namespace is URI-encoded, so it is never `@` and holds no `:`. */
+export const namespaceKeyPart = (namespace: string | null): string => (namespace === null ? '@' : encodeURIComponent(namespace));
+
+/**
+ * `<prefix>:<provider>:<ip|host>:<namespace>:<value>`. The namespace is part of every key: the same
+ * private address in two namespaces is two machines and never shares an answer.
+ */
+export function cacheKey(provider: string, indicator: Indicator, prefix = CACHE_PREFIX): string {
+  return `${prefix}:${provider}:${indicator.kind}:${namespaceKeyPart(indicator.namespace)}:${indicator.value}`;
 }
 
 /** Redis-backed cache. Every call is bounded by `timeoutMs`; a slow or failing Redis is a miss, never an error. */

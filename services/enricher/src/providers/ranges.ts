@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { matchesPrefix, parseCidr, parseIp, type Cidr } from '../domain/ip';
-import type { Asset, AssetProvider, Indicator } from '../domain/providers';
+import { forNamespace, type Asset, type AssetProvider, type Indicator } from '../domain/providers';
 
 const rangeSchema = z.object({
   cidr: z.string(),
@@ -12,12 +12,15 @@ const rangeSchema = z.object({
   criticality: z.number().int().min(1).max(5),
   tags: z.array(z.string()).default([]),
   internetFacing: z.boolean().default(false),
+  /** The network namespace the range belongs to; null: any namespace. */
+  namespace: z.string().min(1).nullable().default(null),
 });
 const fileSchema = z.object({ ranges: z.array(rangeSchema) });
 
 interface Range {
   readonly cidr: Cidr;
-  readonly asset: Omit<Asset, 'key'>;
+  readonly namespace: string | null;
+  readonly asset: Omit<Asset, 'key' | 'namespace'>;
 }
 
 export class AssetRanges implements AssetProvider {
@@ -33,8 +36,8 @@ export class AssetRanges implements AssetProvider {
     const ranges = parsed.data.ranges.map((r, i) => {
       const cidr = parseCidr(r.cidr);
       if (cidr === null) throw new Error(`${origin}: ranges.${i}.cidr: not a CIDR block`);
-      const { cidr: _cidr, ...asset } = r;
-      return { cidr, asset: { ...asset, tags: [...asset.tags, `range:${cidr.canonical}`] } };
+      const { cidr: _cidr, namespace, ...asset } = r;
+      return { cidr, namespace, asset: { ...asset, tags: [...asset.tags, `range:${cidr.canonical}`] } };
     });
     // Longest prefix first: the most specific range wins.
     return new AssetRanges(ranges.sort((a, b) => b.cidr.prefix - a.cidr.prefix));
@@ -47,7 +50,9 @@ export class AssetRanges implements AssetProvider {
   lookup(indicator: Indicator): Promise<Asset[]> {
     const ip = parseIp(indicator.value);
     if (ip === null) return Promise.resolve([]);
-    const hit = this.ranges.find((r) => r.cidr.version === ip.version && matchesPrefix(ip.bytes, r.cidr.network, r.cidr.prefix));
-    return Promise.resolve(hit === undefined ? [] : [{ key: indicator.value, ...hit.asset }]);
+    const containing = this.ranges.filter((r) => r.cidr.version === ip.version && matchesPrefix(ip.bytes, r.cidr.network, r.cidr.prefix));
+    // Ranges of the indicator's namespace first (else namespace-less ones), longest prefix among them.
+    const hit = forNamespace(containing, (r) => r.namespace, indicator.namespace)[0];
+    return Promise.resolve(hit === undefined ? [] : [{ key: indicator.value, ...hit.asset, namespace: indicator.namespace }]);
   }
 }

@@ -7,12 +7,12 @@
 import { readFileSync } from 'node:fs';
 import type { Secret } from '@seam/kit';
 import { z } from 'zod';
-import type { Indicator, Vulnerability, VulnProvider } from '../domain/providers';
+import { forNamespace, type Indicator, type Vulnerability, type VulnProvider } from '../domain/providers';
 import { fetchJson } from './http-json';
 import { systemClock, type Clock } from './resilience';
 
 const exportItem = z.object({
-  asset: z.object({ ipv4: z.string().optional(), ipv6: z.string().optional(), hostname: z.string().optional(), fqdn: z.string().optional() }),
+  asset: z.object({ ipv4: z.string().optional(), ipv6: z.string().optional(), hostname: z.string().optional(), fqdn: z.string().optional(), network_id: z.string().optional() }),
   plugin: z.object({
     cve: z.array(z.string()).optional(),
     cvss3_base_score: z.number().min(0).max(10).optional(),
@@ -24,13 +24,24 @@ const exportItem = z.object({
 type ExportItem = z.infer<typeof exportItem>;
 export const exportChunk = z.array(exportItem);
 
-export type VulnIndex = ReadonlyMap<string, readonly Vulnerability[]>;
+/** A finding with the network namespace of its asset (null: Tenable's default network, any namespace). */
+export interface IndexedVuln {
+  readonly namespace: string | null;
+  readonly vuln: Vulnerability;
+}
+export type VulnIndex = ReadonlyMap<string, readonly IndexedVuln[]>;
 
-/** Indexes export items by IP and host name (lower-case); fixed findings are left out. */
-export function indexExport(items: readonly ExportItem[]): Map<string, Vulnerability[]> {
-  const index = new Map<string, Vulnerability[]>();
+/**
+ * Indexes export items by IP and host name (lower-case); fixed findings are left out. Tenable
+ * separates overlapping address spaces into networks: `networkNamespaces` maps an asset's
+ * `network_id` onto a Seam network namespace (unmapped networks apply in any namespace).
+ */
+export function indexExport(items: readonly ExportItem[], networkNamespaces: Readonly<Record<string, string>> = {}): Map<string, IndexedVuln[]> {
+  const index = new Map<string, IndexedVuln[]>();
   for (const item of items) {
     if (item.state !== undefined && /^fixed$/i.test(item.state)) continue;
+    const networkId = item.asset.network_id;
+    const namespace = networkId !== undefined && Object.hasOwn(networkNamespaces, networkId) ? (networkNamespaces[networkId] ?? null) : null;
     const keys = [item.asset.ipv4, item.asset.ipv6, item.asset.hostname?.toLowerCase(), item.asset.fqdn?.toLowerCase()].filter((k): k is string => k !== undefined && k !== '');
     for (const cve of item.plugin.cve ?? []) {
       for (const key of keys) {
@@ -40,11 +51,16 @@ export function indexExport(items: readonly ExportItem[]): Map<string, Vulnerabi
           exploitAvailable: item.plugin.exploit_available ?? false,
           host: key,
         };
-        index.set(key, [...(index.get(key) ?? []), vuln]);
+        index.set(key, [...(index.get(key) ?? []), { namespace, vuln }]);
       }
     }
   }
   return index;
+}
+
+/** The findings that apply to the indicator in its namespace (see forNamespace). */
+export function vulnsFor(index: VulnIndex, indicator: Indicator): Vulnerability[] {
+  return forNamespace(index.get(indicator.value) ?? [], (v) => v.namespace, indicator.namespace).map((v) => ({ ...v.vuln, namespace: indicator.namespace }));
 }
 
 export class FileVulns implements VulnProvider {
@@ -53,14 +69,14 @@ export class FileVulns implements VulnProvider {
   readonly indicatorKinds = ['ip', 'host'] as const;
   constructor(private readonly index: VulnIndex) {}
 
-  static fromFile(path: string): FileVulns {
+  static fromFile(path: string, networkNamespaces: Readonly<Record<string, string>> = {}): FileVulns {
     const parsed = exportChunk.safeParse(JSON.parse(readFileSync(path, 'utf8')));
     if (!parsed.success) throw new Error(`${path}: not a vulnerability export chunk: ${parsed.error.issues[0]?.message ?? ''}`);
-    return new FileVulns(indexExport(parsed.data));
+    return new FileVulns(indexExport(parsed.data, networkNamespaces));
   }
 
   lookup(indicator: Indicator): Promise<Vulnerability[]> {
-    return Promise.resolve([...(this.index.get(indicator.value) ?? [])]);
+    return Promise.resolve(vulnsFor(this.index, indicator));
   }
 }
 
@@ -72,6 +88,8 @@ export interface TenableOptions {
   readonly refreshMs: number;
   readonly pollMs?: number;
   readonly clock?: Clock;
+  /** Tenable network id -> Seam network namespace. */
+  readonly networkNamespaces?: Readonly<Record<string, string>>;
 }
 
 const exportStarted = z.object({ export_uuid: z.string().regex(/^[A-Za-z0-9-]+$/) });
@@ -90,8 +108,7 @@ export class TenableVulns implements VulnProvider {
   }
 
   async lookup(indicator: Indicator, signal: AbortSignal): Promise<Vulnerability[]> {
-    const index = await this.#current(signal);
-    return [...(index.get(indicator.value) ?? [])];
+    return vulnsFor(await this.#current(signal), indicator);
   }
 
   async #current(signal: AbortSignal): Promise<VulnIndex> {
@@ -143,6 +160,6 @@ export class TenableVulns implements VulnProvider {
       await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? 1000));
       if (signal.aborted) throw new Error('vulns: export did not finish in time');
     }
-    return indexExport(items);
+    return indexExport(items, this.options.networkNamespaces);
   }
 }

@@ -167,12 +167,14 @@ export function normalizeAsffFinding(
   let resourceRole: Role = f.Network?.Direction === 'OUT' ? 'actor' : 'target';
   let observedAt = f.FirstObservedAt ?? f.CreatedAt;
   const severityReasons: string[] = [];
+  let userAgent: string | null = null;
   if (fromGuardDuty && f.ProductFields) {
     const service = serviceSchema.safeParse(unflattenGuardDutyProductFields(f.ProductFields));
     if (service.success) {
       resourceRole = roleOfResource(service.data.resourceRole);
       const actionType = addActionEntities(entities, service.data.action, 'ProductFields.action');
       severityReasons.push(`action ${actionType}`);
+      userAgent = service.data.action?.awsApiCallAction?.userAgent ?? null;
       const firstSeen = service.data.eventFirstSeen ? parseIsoMillis(service.data.eventFirstSeen) : null;
       if (f.FirstObservedAt === undefined || f.FirstObservedAt === null) observedAt = firstSeen ?? observedAt;
     } else {
@@ -198,5 +200,6 @@ export function normalizeAsffFinding(
     mitre,
     raw: rawTextOf(payload, rawText),
     rawEvents: null,
+    userAgent,
   }, entities, context.ingestedAt));
 }

@@ -3,7 +3,7 @@ import { type EntityCollector, type ServicePrincipalReason, collectEntities } fr
 import { parseIp } from '../ip';
 import { type NormalizeError, type Result, err, ok, payloadError, simpleError } from '../result';
 import type { IdentityKind, NormalizeContext, NormalizedEvent } from '../security-event';
-import { INSTANCE_ID, assemble, isoMillis, optionalString, rawTextOf } from './common';
+import { INSTANCE_ID, assemble, isoMillis, lenientString, optionalString, rawTextOf } from './common';
 import { SENSITIVE_APIS, cloudTrailSeverity } from './cloudtrail-severity';
 
 const SOURCE = 'cloudtrail.event';
@@ -38,6 +38,7 @@ const recordSchema = z.object({
   userIdentity: userIdentitySchema,
   errorCode: optionalString,
   errorMessage: optionalString,
+  userAgent: lenientString,
   requestParameters: z.record(z.string(), z.unknown()).nullish(),
   responseElements: z.record(z.string(), z.unknown()).nullish(),
   additionalEventData: z.record(z.string(), z.unknown()).nullish(),
@@ -176,7 +177,7 @@ function addSourceAddress(entities: EntityCollector, value: string | null | unde
     return;
   }
   if (serviceCall) {
-    entities.note({ kind: 'non-evidence-ip', value: parseIp(value)?.canonical ?? value, reason: 'aws-service-call', field });
+    entities.nonEvidenceIp(value, 'actor', field, 'aws-service-call');
     return;
   }
   entities.ip(value, 'actor', field);
@@ -244,5 +245,6 @@ export function normalizeCloudTrailRecord(
     raw: rawTextOf(payload, rawText),
     rawEvents: null,
     errorCode,
+    userAgent: record.userAgent ?? null,
   }, entities, context.ingestedAt));
 }

@@ -19,6 +19,8 @@ export const isoMillis = z.string().transform((value, ctx) => {
 
 /** Optional string that may also be null (AWS and QRadar write both for "absent"). */
 export const optionalString = z.string().nullish();
+/** A string the normalizer only passes on: any other type is ignored (null), never an error. */
+export const lenientString = z.unknown().optional().transform((value): string | null => (typeof value === 'string' ? value : null));
 
 /** The text of the payload as it arrived, or a stable serialization when only the value is known. */
 export const rawTextOf = (payload: unknown, rawText: string | undefined): string => rawText ?? JSON.stringify(payload);
@@ -49,6 +51,8 @@ export interface EventParts {
   readonly rawEvents: string | null;
   readonly missing?: readonly string[];
   readonly errorCode?: string | null;
+  /** The caller's user agent (CloudTrail `userAgent`, GuardDuty `awsApiCallAction.userAgent`). */
+  readonly userAgent?: string | null;
 }
 
 const MAX_TEXT = 4000;
@@ -74,6 +78,8 @@ export function assemble(parts: EventParts, entities: EntityCollector, ingestedA
     enrichment: { assets: [], vulns: [], intel: [], missing: [...(parts.missing ?? [])] },
     raw: parts.raw,
     rawEvents: parts.rawEvents,
+    errorCode: parts.errorCode ?? null,
+    userAgent: parts.userAgent === undefined || parts.userAgent === null || parts.userAgent.trim() === '' ? null : bounded(parts.userAgent),
   };
   return {
     event,

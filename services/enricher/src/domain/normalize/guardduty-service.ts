@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { EntityCollector } from '../entities';
 import type { Role } from '../security-event';
-import { optionalString } from './common';
+import { lenientString, optionalString } from './common';
 
 /**
  * GuardDuty's `service` block (camelCase), shared by native findings and by the ASFF
@@ -22,6 +22,7 @@ export const actionSchema = z.object({
     serviceName: optionalString,
     callerType: optionalString,
     errorCode: optionalString,
+    userAgent: lenientString,
     remoteIpDetails: ipDetails,
     remoteAccountDetails: z.object({ accountId: optionalString }).nullish(),
     domainDetails: z.object({ domain: optionalString }).nullish(),

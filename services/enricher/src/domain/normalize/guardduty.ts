@@ -159,6 +159,7 @@ export function normalizeGuardDutyFinding(
     mitre: tactic === null ? [] : [tactic],
     raw: rawTextOf(payload, rawText),
     rawEvents: null,
+    userAgent: f.service.action?.awsApiCallAction?.userAgent ?? null,
   }, entities, context.ingestedAt));
 }
 
