@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, bearerTokenMatches, readBody, type Logger, type RouteHandler, type Secret } from '@seam/kit';
+import { HttpError, bearerTokenMatches, errorReason, readBody, type Logger, type RouteHandler, type Secret } from '@seam/kit';
 import { eventBridgeToRaw } from './domain/aws-shapes';
 import type { RawSink } from './sink';
 
@@ -73,7 +73,9 @@ export function eventBridgeHandler(options: EventBridgeIntakeOptions): RouteHand
     try {
       await options.sink.produce(result.records);
     } catch (error) {
-      options.logger.error({ errorName: error instanceof Error ? error.name : 'Error' }, 'EventBridge records not acknowledged by Kafka');
+      // The reason (kit's errorReason: name and message, control characters stripped) says whether
+      // the registry, the broker or the encoding failed; neither carries a secret.
+      options.logger.error({ errorName: error instanceof Error ? error.name : 'Error', reason: errorReason(error) }, 'EventBridge records not acknowledged by Kafka');
       sendJson(res, 503, { error: 'not accepted, retry later' }, { 'retry-after': '5' });
       return;
     }

@@ -56,7 +56,9 @@ export function avroCodec<T>(registry: SchemaRegistry, schema: AvroSchemaJson, o
     let id = idsByTopic.get(topic);
     if (id === undefined) {
       const subject = subjectForTopic(topic);
-      const confluentSchema = { type: SchemaType.AVRO, schema: JSON.stringify(writerType.schema()) } as const;
+      // The schema's own JSON, exactly as `seam schemas register` registers it: a registry looks a
+      // schema up by its text, and avsc's normalized form (docs and defaults dropped) would not match.
+      const confluentSchema = { type: SchemaType.AVRO, schema: JSON.stringify(schema) } as const;
       id = (options.autoRegister ? registry.register(confluentSchema, { subject }).then((r) => r.id) : registry.getRegistryIdBySchema(subject, confluentSchema)).catch((error: unknown) => {
         idsByTopic.delete(topic); // do not cache failures
         if (isClientError(error)) throw new EncodeError(`schema for subject ${subject} is not usable: ${describe(error)}`, { cause: error });
