@@ -59,8 +59,10 @@ interface OffenseSpec {
 
 function offense(spec: OffenseSpec): Json {
   const start = at(spec.start);
+  // Without address ids the QRadar emulator allocates one per address, as a console would.
+  const { source_address_ids: _sources, local_destination_address_ids: _destinations, ...template } = clone(offenseTemplate);
   const payload = {
-    ...clone(offenseTemplate),
+    ...template,
     id: spec.id,
     description: `${spec.description}\n`,
     categories: spec.categories,
@@ -72,8 +74,6 @@ function offense(spec: OffenseSpec): Json {
     start_time: start,
     last_updated_time: start + 4 * 60_000,
     event_count: spec.rows.length,
-    source_address_ids: [],
-    local_destination_address_ids: [],
     source_count: spec.sources.length,
     local_destination_count: spec.destinations.length,
     status: 'OPEN',
@@ -191,7 +191,7 @@ const lines: Json[] = [
   }),
   // Known false positives and benign noise.
   offense({
-    id: 104, start: '01:30', description: 'Multiple Login Failures for the Same User', categories: ['User Login Failure'],
+    id: 100, start: '01:30', description: 'Multiple Login Failures for the Same User', categories: ['User Login Failure'],
     offenseType: 3, offenseSource: 'svc-backup', severity: 4, sources: ['192.168.3.3'], destinations: ['192.168.3.30'],
     rows: [row('01:30', { qidname_qid: 'Logon failure: unknown user name or bad password', categoryname_highlevelcategory: 'Authentication', categoryname_category: 'User Login Failure', logsourcename_logsourceid: 'WindowsAuthServer @ 192.168.3.30', sourceip: '192.168.3.3', destinationip: '192.168.3.30', username: 'svc-backup' })],
   }),
