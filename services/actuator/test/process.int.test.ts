@@ -4,7 +4,9 @@
  * - a verdict becomes ActionRecords on `actions`, keyed by actionId; an approval through the HTTP API
  *   produces approved → executing → succeeded with the stage's own producer;
  * - crash test: SIGKILL between an execution and its commit (test hook pause), restart: the action
- *   ran exactly once (the emulators' recorded calls), and the actions topic ends in succeeded.
+ *   ran exactly once (the emulators' recorded calls), and the actions topic ends in succeeded;
+ * - the approvals page in Debian's Chromium against this real process: sign in, see the proposal
+ *   a verdict produced, approve it, see it executed on the AWS emulator.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -21,6 +23,7 @@ import { actionRecordSchema, type ActionRecord } from '@seam/schemas/records/act
 import type { Verdict } from '@seam/schemas/records/verdict';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { actionIdFor } from '../src/domain/plan';
 import { defaultPolicyJson, verdict } from './fixtures';
@@ -196,6 +199,43 @@ describe('actuator process', () => {
     await new Promise((r) => child.once('exit', r));
     expect(child.exitCode).toBe(0);
   }, 90_000);
+
+  it('the approvals page in Chromium: an approver approves a real proposal and sees it executed', async () => {
+    aws.state.reset();
+    const policy = JSON.parse(readFileSync(policyPath, 'utf8')) as ReturnType<typeof defaultPolicyJson>;
+    policy.actions['ssm.automation'].phase = 'assist';
+    writeFileSync(policyPath, JSON.stringify(policy));
+    const port = await freePort();
+    const child = await startActuator({}, port, `t-actuator-${suffix}-page`);
+    const v = verdict({ incidentId: `inc-${randomUUID().slice(0, 8)}` });
+    await produce(v);
+    const ssm = actionIdFor(v.incidentId, 1, 'ssm.automation', 'i-0abc1234def567890');
+    await until('ssm proposed', () => statesOf(ssm).includes('proposed#1'));
+
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', timeout: 30_000 });
+    try {
+      const page = await (await browser.newContext()).newPage();
+      page.setDefaultTimeout(15_000);
+      await page.goto(`http://127.0.0.1:${port}/approvals`);
+      await page.fill('#token', approverToken);
+      await page.click('#sign-in');
+      const card = page.locator(`li.card[data-action-id="${ssm}"]`);
+      await card.waitFor({ state: 'visible' });
+      expect(await card.locator('.status').textContent()).toBe('proposed');
+      expect(await card.textContent()).toContain(v.summary);
+      await card.locator('button.approve').click();
+      await expect.poll(() => card.locator('.status').textContent(), { timeout: 30_000, interval: 500 }).toBe('succeeded');
+    } finally {
+      await browser.close();
+    }
+    expect(statesOf(ssm)).toEqual(['proposed#1', 'approved#2', 'executing#3', 'succeeded#4']);
+    expect(seen.find((r) => r.actionId === ssm && r.state === 'approved')?.actor).toBe('bearer:alice');
+    const starts = aws.state.calls.list({ operation: 'StartAutomationExecution', status: 200 });
+    expect(starts).toHaveLength(1);
+    expect((starts[0]?.params as { DocumentName?: string }).DocumentName).toBe('AWSSupport-ContainEC2Instance');
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }, 120_000);
 
   it('crash test: SIGKILL between execution and commit, restart: the note and the containment ran exactly once', async () => {
     qradar.state.reset();
