@@ -4,8 +4,15 @@ import type { AddressInfo, Socket } from 'node:net';
 
 // A scripted OpenAI-compatible endpoint for fault tests: POST /v1/chat/completions answers from a
 // script, one step per request. Loopback only, bearer key checked, body size bounded.
+//
+// Positional (array) scripts are indexed by arrival: a request takes its step as soon as its headers
+// arrive, before its body is read, so a request whose client gave up early (a per-call timeout under
+// CPU load) still consumes its step and is counted by `received()`, instead of silently handing its
+// step to the retry. Start one server per test: a request left over from an earlier test can then
+// only reach a closed server, never consume a later test's step.
 
 export interface FakeChatRequest {
+  /** Arrival index (0-based) over the server's life. */
   readonly index: number;
   readonly body: Record<string, unknown>;
   /** Concatenated message contents. */
@@ -32,7 +39,10 @@ export interface FakeOpenAiOptions {
 
 export interface FakeOpenAi {
   readonly baseURL: string;
+  /** Requests whose body was read (and answered from the script). */
   readonly requests: FakeChatRequest[];
+  /** Authenticated chat requests that arrived, including those whose client went away before the body was read. */
+  readonly received: () => number;
   /** Most requests in flight at once. */
   readonly maxInFlight: () => number;
   setScript(script: FakeScript): void;
@@ -147,8 +157,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 
 export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeOpenAi> {
   let script = options.script;
-  /** Array scripts are indexed from the request count at the last setScript. */
+  /** Array scripts are indexed from the arrival count at the last setScript. */
   let scriptStart = 0;
+  let arrivals = 0;
   const requests: FakeChatRequest[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
@@ -194,6 +205,11 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
       sendJson(res, 404, { error: { message: 'not found' } });
       return;
     }
+    // The step is taken at arrival (see the header comment); a function script sees the body below.
+    const index = arrivals;
+    arrivals += 1;
+    const current = script;
+    const positional = typeof current === 'function' ? undefined : current[index - scriptStart] ?? null;
     const raw = await readBody(req);
     if (raw === null) {
       sendJson(res, 413, { error: { message: 'body too large' } });
@@ -210,9 +226,9 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
     }
     const messages = Array.isArray(body.messages) ? body.messages as Array<{ content?: unknown }> : [];
     const text = messages.map((m) => (typeof m.content === 'string' ? m.content : '')).join('\n');
-    const request: FakeChatRequest = { index: requests.length, body, text, memberIds: memberIdsOf(text, body) };
+    const request: FakeChatRequest = { index, body, text, memberIds: memberIdsOf(text, body) };
     requests.push(request);
-    const step = typeof script === 'function' ? script(request) : script[request.index - scriptStart];
+    const step = typeof current === 'function' ? current(request) : positional;
     await play(step ?? { kind: 'status', status: 500, body: 'script exhausted' }, request, res);
   };
 
@@ -237,10 +253,11 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
   return {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
+    received: () => arrivals,
     maxInFlight: () => maxInFlight,
     setScript(next) {
       script = next;
-      scriptStart = requests.length;
+      scriptStart = arrivals;
     },
     close: () => new Promise<void>((resolve) => {
       for (const socket of sockets) socket.destroy();

@@ -38,11 +38,13 @@ function makeEvent(incident: number, index: number): SecurityEvent {
     sourceSeverity: Math.floor(rnd() * 101),
     mitre: rnd() < 0.6 ? [{ tactic: pick(['TA0006', 'TA0001', 'Lateral Movement', 'impact']), technique: 'T1110', name: null }] : [],
     entities: {
-      ips: [{ address: actor, role: 'actor', scope: 'public', namespace: null }, { address: target, role: 'target', scope: 'private', namespace: 'corp' }],
-      identities: [{ canonical: pick(['alice@corp.example', 'svc-backup01', 'root', 'bob@corp.example']), raw: 'x', kind: 'ad', role: 'actor', resolved: true }],
+      ips: [{ address: actor, role: 'actor', scope: 'public', namespace: null, nonEvidence: false, nonEvidenceReason: null }, { address: target, role: 'target', scope: 'private', namespace: 'corp', nonEvidence: false, nonEvidenceReason: null }],
+      identities: [{ canonical: pick(['alice@corp.example', 'svc-backup01', 'root', 'bob@corp.example']), raw: 'x', kind: 'ad', role: 'actor', resolved: true, privileged: null, department: null, nonEvidence: false, nonEvidenceReason: null }],
       hosts: [],
       cloudResources: source === 'guardduty' && rnd() < 0.5 ? [`i-0c10c2c7863d1a${String(index).padStart(3, '0')}`] : [],
       accounts: [],
+      nonEvidenceIps: [],
+      nonEvidenceIdentities: [],
     },
     enrichment: {
       assets: rnd() < 0.7 ? [{ key: target, owner: 'dave@corp.example', supportGroup: 'web-ops', businessUnit: null, criticality: 1 + Math.floor(rnd() * 5), tags: [], internetFacing: rnd() < 0.3 }] : [],

@@ -69,6 +69,28 @@ function defaultSleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * An AbortSignal that aborts after `ms` or when `parent` aborts. A plain timer and controller, held
+ * by the caller until `clear()`: Node 20 can garbage-collect an `AbortSignal.timeout` that is only
+ * reachable through `AbortSignal.any`, and then it never fires.
+ */
+export function timeoutSignal(ms: number, parent?: AbortSignal): { readonly signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const onParentAbort = (): void => controller.abort(parent?.reason);
+  const timer = setTimeout(() => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')), ms);
+  if (parent !== undefined) {
+    if (parent.aborted) controller.abort(parent.reason);
+    else parent.addEventListener('abort', onParentAbort, { once: true });
+  }
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', onParentAbort);
+    },
+  };
+}
+
 /** Rough token estimate (4 characters a token) used to reserve budget before a call. */
 const estimateTokens = (prompt: RenderedPrompt): number =>
   Math.ceil(prompt.messages.reduce((n, m) => n + m.content.length, 0) / 4);
@@ -159,67 +181,76 @@ export class Refiner {
       }
     }
 
-    const deadline = AbortSignal.any([AbortSignal.timeout(this.settings.deadlineMs), ...(signal === undefined ? [] : [signal])]);
-    const schema = refinementJsonSchema(rendered.memberIds);
-    const maxTokens = prompt.limits.maxTokensOut;
-    let last: InferenceOutcome = 'unknown';
+    // Timers held by this frame (not AbortSignal.timeout inside AbortSignal.any: on Node 20 a GC can
+    // collect such a timeout signal before it fires, and a hung call would then never be cut).
+    const deadlineTimer = timeoutSignal(this.settings.deadlineMs, signal);
+    const deadline = deadlineTimer.signal;
+    try {
+      const schema = refinementJsonSchema(rendered.memberIds);
+      const maxTokens = prompt.limits.maxTokensOut;
+      let last: InferenceOutcome = 'unknown';
 
-    for (let answer = 1; answer <= this.settings.maxAnswerAttempts; answer += 1) {
-      let response: { response: ChatResponse; latencyMs: number } | null = null;
-      for (let call = 1; response === null; call += 1) {
-        if (deadline.aborted) {
-          record({ output: null, tokensIn: 0, tokensOut: 0, latencyMs: 0, outcome: 'timeout', error: 'refinement deadline passed' });
-          return standing('timeout');
+      for (let answer = 1; answer <= this.settings.maxAnswerAttempts; answer += 1) {
+        let response: { response: ChatResponse; latencyMs: number } | null = null;
+        for (let call = 1; response === null; call += 1) {
+          if (deadline.aborted) {
+            record({ output: null, tokensIn: 0, tokensOut: 0, latencyMs: 0, outcome: 'timeout', error: 'refinement deadline passed' });
+            return standing('timeout');
+          }
+          const reservation = this.budget.tryReserve(estimateTokens(rendered) + maxTokens);
+          if (!reservation.ok) {
+            record({ output: null, tokensIn: 0, tokensOut: 0, latencyMs: 0, outcome: 'budget_exhausted', error: `token budget per ${reservation.window} exhausted` });
+            return standing('budget_exhausted');
+          }
+          const callStart = this.now();
+          const callTimer = timeoutSignal(this.settings.timeoutMs, deadline);
+          try {
+            const result = await this.semaphore.run(() => this.deps.chat.complete({
+              messages: rendered.messages, schemaName: REFINEMENT_SCHEMA_NAME, schema, maxTokens, signal: callTimer.signal,
+            }));
+            reservation.settle(result.tokensIn + result.tokensOut);
+            response = { response: result, latencyMs: this.now() - callStart };
+          } catch (thrown) {
+            const error = thrown instanceof ChatError ? thrown : new ChatError('network', 'model call failed');
+            // A timed-out call may have consumed its tokens; a refused one did not.
+            reservation.settle(error.kind === 'timeout' ? estimateTokens(rendered) + maxTokens : 0);
+            last = outcomeOf(error);
+            record({ output: null, tokensIn: 0, tokensOut: 0, latencyMs: this.now() - callStart, outcome: last, error: error.message });
+            if (!error.retriable && error.kind !== 'timeout') return standing(last);
+            if (call >= this.settings.maxTransportAttempts) return standing(last);
+            const { initialMs, maxMs, multiplier } = this.settings.backoff;
+            const backoff = Math.min(maxMs, initialMs * multiplier ** (call - 1)) * (0.8 + 0.4 * this.random());
+            const wait = Math.max(backoff, error.retryAfterMs ?? 0);
+            if (wait > this.settings.maxRetryAfterMs) return standing(last);
+            await this.sleep(wait, deadline);
+          } finally {
+            callTimer.clear();
+          }
         }
-        const reservation = this.budget.tryReserve(estimateTokens(rendered) + maxTokens);
-        if (!reservation.ok) {
-          record({ output: null, tokensIn: 0, tokensOut: 0, latencyMs: 0, outcome: 'budget_exhausted', error: `token budget per ${reservation.window} exhausted` });
-          return standing('budget_exhausted');
-        }
-        const callStart = this.now();
-        try {
-          const callSignal = AbortSignal.any([AbortSignal.timeout(this.settings.timeoutMs), deadline]);
-          const result = await this.semaphore.run(() => this.deps.chat.complete({
-            messages: rendered.messages, schemaName: REFINEMENT_SCHEMA_NAME, schema, maxTokens, signal: callSignal,
-          }));
-          reservation.settle(result.tokensIn + result.tokensOut);
-          response = { response: result, latencyMs: this.now() - callStart };
-        } catch (thrown) {
-          const error = thrown instanceof ChatError ? thrown : new ChatError('network', 'model call failed');
-          // A timed-out call may have consumed its tokens; a refused one did not.
-          reservation.settle(error.kind === 'timeout' ? estimateTokens(rendered) + maxTokens : 0);
-          last = outcomeOf(error);
-          record({ output: null, tokensIn: 0, tokensOut: 0, latencyMs: this.now() - callStart, outcome: last, error: error.message });
-          if (!error.retriable && error.kind !== 'timeout') return standing(last);
-          if (call >= this.settings.maxTransportAttempts) return standing(last);
-          const { initialMs, maxMs, multiplier } = this.settings.backoff;
-          const backoff = Math.min(maxMs, initialMs * multiplier ** (call - 1)) * (0.8 + 0.4 * this.random());
-          const wait = Math.max(backoff, error.retryAfterMs ?? 0);
-          if (wait > this.settings.maxRetryAfterMs) return standing(last);
-          await this.sleep(wait, deadline);
-        }
-      }
 
-      const { response: reply, latencyMs } = response;
-      const parsed = parseRefinementOutput(reply.content);
-      if (!parsed.ok) {
-        last = 'invalid_output';
-        record({ output: reply.content, tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs, outcome: last, error: parsed.error });
-        continue;
+        const { response: reply, latencyMs } = response;
+        const parsed = parseRefinementOutput(reply.content);
+        if (!parsed.ok) {
+          last = 'invalid_output';
+          record({ output: reply.content, tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs, outcome: last, error: parsed.error });
+          continue;
+        }
+        const invented = inventedEvidence(parsed.value, rendered.memberIds);
+        if (invented.length > 0) {
+          last = 'invented_evidence';
+          record({ output: reply.content, tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs, outcome: last, error: `${invented.length} cited event ids are not members` });
+          continue;
+        }
+        const { verdict, clamped } = accept(parsed.value, { tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs });
+        const outcome = clamped ? 'guardrail_clamped' : 'ok';
+        record({ output: reply.content, tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs, outcome, error: null });
+        await this.writeCache(rendered.inputHash, { output: parsed.value, rawOutput: reply.content ?? '', tokensIn: reply.tokensIn, tokensOut: reply.tokensOut });
+        return { phase: 'llm', verdict, outcome, audit };
       }
-      const invented = inventedEvidence(parsed.value, rendered.memberIds);
-      if (invented.length > 0) {
-        last = 'invented_evidence';
-        record({ output: reply.content, tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs, outcome: last, error: `${invented.length} cited event ids are not members` });
-        continue;
-      }
-      const { verdict, clamped } = accept(parsed.value, { tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs });
-      const outcome = clamped ? 'guardrail_clamped' : 'ok';
-      record({ output: reply.content, tokensIn: reply.tokensIn, tokensOut: reply.tokensOut, latencyMs, outcome, error: null });
-      await this.writeCache(rendered.inputHash, { output: parsed.value, rawOutput: reply.content ?? '', tokensIn: reply.tokensIn, tokensOut: reply.tokensOut });
-      return { phase: 'llm', verdict, outcome, audit };
+      return standing(last);
+    } finally {
+      deadlineTimer.clear();
     }
-    return standing(last);
   }
 
   private async readCache(key: string): Promise<CachedRefinement | undefined> {
