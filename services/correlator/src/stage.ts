@@ -6,6 +6,8 @@ import { toCorrelationEvent, toIncidentRecord } from './adapters/security-event'
 /** What the stage needs from the correlation state: `RedisCorrelationState` (or an in-memory twin in tests). */
 export interface CorrelationStore {
   ingest(event: CorrelationEvent, partition: string): Promise<IngestOutcome>;
+  /** The events of one partition batch in offset order; one outcome per event. */
+  ingestBatch(events: readonly CorrelationEvent[], partition: string): Promise<IngestOutcome[]>;
   /** Moves event time to the shared watermark (IP decisions, settling, dedup expiry). */
   advance(): Promise<void>;
   /** Versions whose debounce elapsed; exactly one instance gets each. */
@@ -82,6 +84,43 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
         key: version.incidentId,
         value: toIncidentRecord(version, updatedAt),
       }));
+    },
+    /**
+     * One fetched partition batch: every record is mapped (an unmappable one is poison, alone), the
+     * rest are ingested together, then event time advances and due versions are emitted ONCE for
+     * the batch. The versions ride on the last ingested record, so they are produced before its
+     * offset (and every earlier one) is committed; a thrown Redis error retries the whole batch,
+     * which is safe because ingest is idempotent.
+     */
+    async handleBatch(records, ctx) {
+      const mapped = records.map((record) => toCorrelationEvent(record.value));
+      const events: CorrelationEvent[] = [];
+      let last = -1;
+      mapped.forEach((result, i) => {
+        if (!result.ok) return;
+        events.push(result.event);
+        last = i;
+      });
+      const first = records[0];
+      if (events.length > 0 && first !== undefined) {
+        const outcomes = await store.ingestBatch(events, `${first.topic}:${first.partition}`);
+        for (const outcome of outcomes) {
+          if (outcome.status === 'conflict' || outcome.status === 'late-update') {
+            ctx.log.warn({ status: outcome.status, incidentId: outcome.incidentId }, 'event version ignored');
+          }
+        }
+      }
+      let versions: IncidentVersion[] = [];
+      if (last >= 0) {
+        await store.advance();
+        versions = await store.tick();
+      }
+      const updatedAt = now();
+      const outputs = versions.map((version) => ({ to: 'correlated' as const, key: version.incidentId, value: toIncidentRecord(version, updatedAt) }));
+      return mapped.map((result, i) => {
+        if (!result.ok) return { error: new PoisonError(`cannot correlate: ${result.reason}`) };
+        return { outputs: i === last ? outputs : [] };
+      });
     },
     async onStart(ctx) {
       stopped = false;

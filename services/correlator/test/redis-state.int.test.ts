@@ -167,6 +167,8 @@ const runRedis = async (
   arrivals: readonly CorrelationEvent[],
   config: CorrelationConfigInput,
   concurrent = false,
+  /** When given: the arrivals are cut into batches of these sizes (cycled), each fed to `ingestBatch`. */
+  batchSizes?: readonly number[],
 ): Promise<RedisRun> => {
   const prefix = `t-${randomUUID().slice(0, 8)}:`;
   const clock = new ManualClock();
@@ -177,7 +179,27 @@ const runRedis = async (
   const versions: IncidentVersion[] = [];
   const statuses: string[] = [];
   try {
-    if (concurrent) {
+    if (batchSizes !== undefined) {
+      const batches: CorrelationEvent[][] = [];
+      for (let at = 0, n = 0; at < arrivals.length; n += 1) {
+        const size = Math.max(1, batchSizes[n % batchSizes.length] ?? 1);
+        batches.push(arrivals.slice(at, at + size));
+        at += size;
+      }
+      const start = Math.min(...arrivals.map((event) => event.observedAt));
+      for (const which of states.keys()) await firstState.observe(`p${which}`, start);
+      const feed = async (state: RedisCorrelationState, which: number): Promise<void> => {
+        for (const [n, batch] of batches.entries()) {
+          if (n % states.length !== which) continue;
+          statuses.push(...(await state.ingestBatch(batch, `p${which}`)).map((outcome) => outcome.status));
+          clock.advance(700 * batch.length);
+          await state.advance();
+          versions.push(...(await state.tick()));
+        }
+      };
+      if (concurrent) await Promise.all(states.map(feed));
+      else for (const [which, state] of states.entries()) await feed(state, which);
+    } else if (concurrent) {
       // Every partition is known from the start (as with Kafka assignments), so a slow instance
       // holds the shared watermark back instead of seeing its events declared late.
       const start = Math.min(...arrivals.map((event) => event.observedAt));
@@ -292,6 +314,42 @@ describe.each(targets)('Redis correlation state ($name)', ({ connect }) => {
         const config = baseConfig(c.lookahead, c.k);
         const arrivals = arrivalOrder(events, jitters);
         checkAgainstReference(await runRedis(clients, arrivals, config, true), events, arrivals, config);
+      }),
+      { numRuns: NUM_RUNS, endOnFailure: true },
+    );
+  });
+
+  const batchSizesArb = fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 6 });
+
+  it('ingesting in batches (any cut, redeliveries inside one batch) gives the reference incidents', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        eventsArb,
+        jittersArb,
+        fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
+        batchSizesArb,
+        configArb,
+        async (events, jitters, spots, sizes, c) => {
+          const config = baseConfig(c.lookahead, c.k);
+          const arrivals = arrivalOrder(events, jitters);
+          const once = await runRedis(one(), arrivals, config, false, sizes);
+          checkAgainstReference(once, events, arrivals, config);
+          const twice = await runRedis(one(), withRedeliveries(arrivals, spots), config, false, sizes);
+          checkAgainstReference(twice, events, arrivals, config);
+          expect(twice.statuses.filter((status) => status === 'duplicate')).toHaveLength(arrivals.length);
+          expect(finalContent(twice.versions)).toEqual(finalContent(once.versions));
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('two instances ingesting batches concurrently converge to the reference incidents', async () => {
+    await fc.assert(
+      fc.asyncProperty(eventsArb, jittersArb, batchSizesArb, configArb, async (events, jitters, sizes, c) => {
+        const config = baseConfig(c.lookahead, c.k);
+        const arrivals = arrivalOrder(events, jitters);
+        checkAgainstReference(await runRedis(clients, arrivals, config, true, sizes), events, arrivals, config);
       }),
       { numRuns: NUM_RUNS, endOnFailure: true },
     );

@@ -118,6 +118,39 @@ describe('correlator stage', () => {
     expect(again.filter((output) => output.key === rootId)).toEqual([]);
   });
 
+  it('handleBatch: one item per record, poison alone, versions on the last ingested record, same incidents as handle', async () => {
+    const stage = build(0);
+    const handleBatch = stage.handleBatch?.bind(stage);
+    expect(handleBatch).toBeDefined();
+    if (handleBatch === undefined) return;
+    const batchCtx = { stage: 'correlator', log, traces: [], attempt: 1, signal: new AbortController().signal };
+    const first = await handleBatch(
+      [
+        record(securityEvent('qradar:offense:1', 0, { source: 'qradar', user: 'jdoe' })),
+        record(securityEvent('x:1', 1, { source: 'unknown', user: 'jdoe' })),
+        record(securityEvent('cloudtrail:a', 10, { source: 'cloudtrail', user: 'JDoe' })),
+        record(securityEvent('cloudtrail:a', 10, { source: 'cloudtrail', user: 'JDoe' })), // redelivered in the same batch
+        record(securityEvent('cloudtrail:b', 12, { source: 'cloudtrail', user: 'other' })),
+        record(securityEvent('x:2', 13, { source: 'unknown', user: 'jdoe' })),
+      ],
+      batchCtx,
+    );
+    expect(first).toHaveLength(6);
+    expect('error' in (first[1] ?? {}) && (first[1] as { error: unknown }).error).toBeInstanceOf(PoisonError);
+    expect('error' in (first[5] ?? {}) && (first[5] as { error: unknown }).error).toBeInstanceOf(PoisonError);
+    for (const i of [0, 2, 3]) expect(first[i]).toEqual({ outputs: [] });
+    const carried = first[4];
+    if (carried === undefined || !('outputs' in carried)) throw new Error('expected outputs on the last ingested record');
+    // debounce 0: the two incidents' first versions come out with this batch
+    expect(new Set(carried.outputs.map((output) => output.key))).toEqual(new Set([incidentIdFor('qradar:offense:1'), incidentIdFor('cloudtrail:b')]));
+    const second = await handleBatch([record(securityEvent('cloudtrail:z', 600, { source: 'cloudtrail', user: 'zed' }))], batchCtx);
+    const out = [...carried.outputs, ...second.flatMap((item) => ('outputs' in item ? item.outputs : []))];
+    const last = out.filter((output) => output.key === incidentIdFor('qradar:offense:1')).at(-1)?.value;
+    expect(last?.status).toBe('settled');
+    expect(last?.hybrid).toBe(true);
+    expect(last?.members.map((member) => member.eventId)).toEqual(['qradar:offense:1', 'cloudtrail:a']);
+  });
+
   it('an event from an unknown source is poison', async () => {
     const stage = build(0);
     const error = await Promise.resolve()

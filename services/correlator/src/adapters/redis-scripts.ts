@@ -33,13 +33,16 @@ end
 `;
 
 export const SCRIPTS = {
-  /** KEYS e, rm, ri — ARGV id, observedAt, eventJson, ttl. New event = new singleton root. */
+  /**
+   * KEYS e, rm, ri — ARGV id, observedAt, eventJson, ttl, now. New event = new singleton root whose
+   * debounce starts now (what seamTouch would record), so it is due at now + debounce.
+   */
   seamCreate: {
     numberOfKeys: 3,
     lua: `${EXISTS}
 redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'event', ARGV[3], 'parent', ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('HSET', KEYS[3], 'lastSeen', ARGV[2])
+redis.call('HSET', KEYS[3], 'lastSeen', ARGV[2], 'dirtyFirst', ARGV[5], 'dirtyLast', ARGV[5])
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
 return {'created'}`,
   },
@@ -127,12 +130,15 @@ if p ~= ARGV[1] then return {'moved', p} end
 redis.call('HSET', KEYS[1], 'parent', ARGV[2])
 return {'ok', redis.call('SMEMBERS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5])}`,
   },
-  /** Same keys — ARGV id. Repair: the root state left on a node that is no longer a root. */
+  /**
+   * Same keys — ARGV id. For a root: its members and its own event (settle); for a node that is no
+   * longer a root: the root state left on it (repair of a union that crashed midway).
+   */
   seamCollect: {
     numberOfKeys: 5,
     lua: `
 local p = redis.call('HGET', KEYS[1], 'parent')
-if p == ARGV[1] then return {'root'} end
+if p == ARGV[1] then return {'root', redis.call('SMEMBERS', KEYS[2]), redis.call('HGET', KEYS[1], 'event') or ''} end
 if not p then return {'gone'} end
 return {'ok', redis.call('SMEMBERS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5]), p}`,
   },
@@ -247,6 +253,23 @@ if ARGV[4] == 'GT' then redis.call('ZADD', KEYS[1], 'GT', ARGV[1], ARGV[2])
 else redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`,
+  },
+  /**
+   * KEYS bucket — ARGV max score. Pops (reads and removes, atomically) every member scored ≤ max:
+   * of several instances popping the same bucket, exactly one gets each member.
+   */
+  seamPop: {
+    numberOfKeys: 1,
+    lua: `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+for i = 1, #ids, 1000 do redis.call('ZREM', KEYS[1], unpack(ids, i, math.min(i + 999, #ids))) end
+return ids`,
+  },
+  /** KEYS e, rm, ri, ra of a root — the root's info, members, absorbed ids and its own event (one slot). */
+  seamLoadRoot: {
+    numberOfKeys: 4,
+    lua: `
+return {redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[2]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGET', KEYS[1], 'event') or ''}`,
   },
   /** KEYS wm — ARGV partition, observedAt, ttl. Per-partition max; returns every partition's max. */
   seamWatermark: {

@@ -17,6 +17,7 @@ import {
   type CorrelationConfig,
   type CorrelationConfigInput,
   type CorrelationEvent,
+  type EventKeys,
   type IncidentContent,
   type IncidentVersion,
   type IngestOutcome,
@@ -43,6 +44,17 @@ export interface RedisCorrelationStateOptions {
   readonly buckets?: number;
   /** Added to max(W) + G + L for the safety-net TTL of live state (wall ms). Default 10 min. */
   readonly holdingMarginMs?: number;
+  /**
+   * Independent operations (the events of a batch, the due decisions, settles and emissions) run
+   * with up to this many in flight; with ioredis auto-pipelining each step of all of them shares one
+   * round trip per Redis node. Default 512.
+   */
+  readonly concurrency?: number;
+  /**
+   * Turns on ioredis `enableAutoPipelining` on the given client (default true): commands issued in
+   * the same tick go out as one pipeline per node (per node on a cluster, by slot).
+   */
+  readonly autoPipelining?: boolean;
 }
 
 /** Stored per key occurrence: the roles and the event's evidence identities (for hot counting). */
@@ -72,9 +84,30 @@ interface Node {
   readonly observedAt: number;
 }
 
+/** An event created by this batch, waiting for its bucket entries and key index. */
+interface Created {
+  readonly created: CorrelationEvent;
+  readonly keys: EventKeys;
+}
+
+/** ZADDs of one batch grouped per bucket (one command per bucket and mode). */
+class BucketAdds {
+  readonly byKey = new Map<string, { gt: Array<string | number>; plain: Array<string | number> }>();
+  add(key: string, score: number | '-inf', member: string, mode: 'GT' | ''): void {
+    let entry = this.byKey.get(key);
+    if (entry === undefined) {
+      entry = { gt: [], plain: [] };
+      this.byKey.set(key, entry);
+    }
+    (mode === 'GT' ? entry.gt : entry.plain).push(score, member);
+  }
+}
+
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
 
 const MAX_RETRIES = 64;
+/** Unions race with the other unions of a batch (same component): each `moved` means someone progressed. */
+const MAX_UNION_RETRIES = 10_000;
 
 /**
  * The correlation state of STATE.md in Redis. The linking rules (keys, roles, windows, hotness,
@@ -90,6 +123,7 @@ export class RedisCorrelationState {
   private readonly clock: Clock;
   private readonly policy: KeyPolicy;
   private readonly buckets: number;
+  private readonly concurrency: number;
   /** The watermark up to which this instance completed `advance`. */
   private advancedTo = Number.NEGATIVE_INFINITY;
   /** Safety-net TTL of live state (wall ms). */
@@ -102,6 +136,8 @@ export class RedisCorrelationState {
     this.clock = options.clock;
     this.policy = compileKeyPolicy(this.config);
     this.buckets = options.buckets ?? 16;
+    this.concurrency = Math.max(1, options.concurrency ?? 512);
+    if (options.autoPipelining ?? true) (this.redis.options as { enableAutoPipelining?: boolean }).enableAutoPipelining = true;
     this.holdingTtlMs =
       maxWindowMs(this.config) + this.config.graceMs + this.config.hotKeyLookaheadMs + (options.holdingMarginMs ?? 10 * 60_000);
     for (const [name, def] of Object.entries(SCRIPTS)) {
@@ -157,32 +193,105 @@ export class RedisCorrelationState {
 
   /** Ingests one event read from `partition`. Same outcomes as `CorrelationEngine.ingest`. */
   async ingest(event: CorrelationEvent, partition = '0'): Promise<IngestOutcome> {
-    const normalized = mergeVersions(event, event);
-    const watermark = await this.watermark();
-    const existing = await this.redis.hmget(this.eKey(event.eventId), 'observedAt', 'event', 'incident');
-    if (existing[0] !== null) return this.known(normalized, existing, watermark, partition);
+    const [outcome] = await this.ingestBatch([event], partition);
+    if (outcome === undefined) throw new Error('correlator: ingestBatch returned no outcome');
+    return outcome;
+  }
 
-    if (event.observedAt < watermark) return this.ingestLate(normalized, partition);
+  /**
+   * Ingests the records of one partition batch, in offset order, and returns one outcome per event.
+   * The events run concurrently (auto-pipelined: every step of the whole batch is one round trip
+   * per node); that is safe because every step is idempotent or a CAS, exactly as for two instances
+   * racing. Lateness is judged against the watermark read once at the start, and the partition's
+   * event time is recorded once at the end, after every event is indexed — so the watermark never
+   * passes an event of this batch before it is in the state.
+   */
+  async ingestBatch(events: readonly CorrelationEvent[], partition = '0'): Promise<IngestOutcome[]> {
+    if (events.length === 0) return [];
+    const watermark = await this.watermark();
+    const seen: number[] = [];
+    const now = this.clock.now();
+    // 1. Create every new event (one script each, all in one pipeline); known and late ones take
+    //    their own (rare) path to the end.
+    const first = await this.pool(events, (event) => this.ingestOne(event, watermark, seen, now));
+    // 2. Sweep-bucket entries of the new events, one ZADD per bucket: settle (by lastSeen), due
+    //    (a new singleton root is due at now + debounce) and the undecided IP occurrences, the
+    //    latter before the occurrences exist, so a crash in between leaves a harmless no-op decision.
+    const created = first.filter((item): item is Created => 'created' in item);
+    const adds = new BucketAdds();
+    for (const { created: event, keys } of created) {
+      adds.add(this.bucket('settle', event.eventId), event.observedAt, event.eventId, 'GT');
+      adds.add(this.bucket('due', event.eventId), now + this.config.debounceMs, event.eventId, '');
+      for (const [key, occurrence] of keys.keys) {
+        if (occurrence.kind === 'ip') adds.add(this.bucket('undecided', key), event.observedAt, JSON.stringify([key, event.eventId]), '');
+      }
+    }
+    await this.flushBucketAdds(adds);
+    // 3. Index the keys of every new event (one script per key); identity neighbours are unioned.
+    const unioned = await this.pool(created, ({ created: event, keys }) => this.indexKeys(event, keys, false));
+    const byEvent = new Map(created.map((item, i) => [item, unioned[i] ?? true]));
+    const outcomes = await this.pool(first, async (item): Promise<IngestOutcome> => {
+      if (!('created' in item)) return item;
+      // Not linked by this ingest: still its own singleton root (a concurrent union elsewhere makes
+      // any answer a snapshot anyway), so no round trip for `find`.
+      if (byEvent.get(item) === false) return { status: 'accepted', incidentId: incidentIdFor(item.created.eventId) };
+      return { status: 'accepted', incidentId: await this.incidentOf(item.created.eventId) };
+    });
+    // 4. Only now may the watermark pass the events of this batch.
+    if (seen.length > 0) await this.observe(partition, seen.reduce((a, b) => Math.max(a, b)));
+    return outcomes;
+  }
+
+  private async flushBucketAdds(adds: BucketAdds): Promise<void> {
+    await Promise.all(
+      [...adds.byKey].flatMap(([key, { gt, plain }]) => [
+        // score/member pairs: chunks of an even size keep them together
+        ...chunks(gt).map((part) => this.redis.zadd(key, 'GT', ...part)),
+        ...chunks(plain).map((part) => this.redis.zadd(key, ...part)),
+        this.redis.pexpire(key, this.holdingTtlMs),
+      ]),
+    );
+  }
+
+  /** Runs `fn` over `items` with at most `concurrency` in flight; results in input order. */
+  private async pool<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+    const out = new Array<R>(items.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) {
+        const i = next;
+        next += 1;
+        out[i] = await fn(items[i] as T);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
+    return out;
+  }
+
+  private async ingestOne(event: CorrelationEvent, watermark: number, seen: number[], now: number): Promise<IngestOutcome | Created> {
+    const normalized = mergeVersions(event, event);
+    if (event.observedAt < watermark) {
+      const existing = await this.redis.hmget(this.eKey(event.eventId), 'observedAt', 'event', 'incident');
+      if (existing[0] !== null) return this.known(normalized, existing, watermark, seen);
+      return this.ingestLate(normalized, seen);
+    }
     const created = (await this.call(
       'seamCreate',
       [this.eKey(event.eventId), ...this.rKeys(event.eventId).slice(0, 2)],
-      [event.eventId, event.observedAt, JSON.stringify(normalized), this.holdingTtlMs],
+      [event.eventId, event.observedAt, JSON.stringify(normalized), this.holdingTtlMs, now],
     )) as string[];
     if (created[0] === 'exists') {
-      return this.known(normalized, [created[1] ?? null, created[2] || null, created[3] || null], watermark, partition);
+      return this.known(normalized, [created[1] ?? null, created[2] || null, created[3] || null], watermark, seen);
     }
-    await this.observe(partition, event.observedAt);
-    await this.bucketAdd(this.bucket('settle', event.eventId), event.observedAt, event.eventId, 'GT');
-    await this.touch(event.eventId);
-    await this.indexKeys(normalized);
-    return { status: 'accepted', incidentId: await this.incidentOf(event.eventId) };
+    seen.push(event.observedAt);
+    return { created: normalized, keys: extractKeys(normalized, this.policy) };
   }
 
   private async known(
     event: CorrelationEvent,
     [observedAt, stored, incident]: ReadonlyArray<string | null>,
     watermark: number,
-    partition: string,
+    seen: number[],
   ): Promise<IngestOutcome> {
     if (incident !== null && incident !== undefined) return { status: 'duplicate', incidentId: incident };
     const incidentId = await this.incidentOf(event.eventId);
@@ -195,15 +304,15 @@ export class RedisCorrelationState {
       const mergedJson = JSON.stringify(merged);
       if (mergedJson === current) {
         // A redelivery. Re-running the idempotent index steps repairs an ingest that crashed midway.
-        await this.observe(partition, event.observedAt);
-        await this.indexKeys(merged);
+        seen.push(event.observedAt);
+        await this.indexKeys(merged, extractKeys(merged, this.policy), true);
         return { status: 'duplicate', incidentId };
       }
       if (event.observedAt < watermark) return { status: 'late-update', incidentId };
       const ok = await this.call('seamUpdateEvent', [this.eKey(event.eventId)], [current, mergedJson, this.holdingTtlMs]);
       if (ok !== 1) continue;
-      await this.observe(partition, event.observedAt);
-      await this.indexKeys(merged);
+      seen.push(event.observedAt);
+      await this.indexKeys(merged, extractKeys(merged, this.policy), true);
       const root = await this.find(event.eventId);
       if (root !== undefined) await this.touch(root.id);
       return { status: 'updated', incidentId: await this.incidentOf(event.eventId) };
@@ -211,7 +320,7 @@ export class RedisCorrelationState {
     throw new Error(`correlator: update of ${event.eventId} did not converge`);
   }
 
-  private async ingestLate(event: CorrelationEvent, partition: string): Promise<IngestOutcome> {
+  private async ingestLate(event: CorrelationEvent, seen: number[]): Promise<IngestOutcome> {
     const incidentId = incidentIdFor(event.eventId);
     const member: MemberState = { event, keys: extractKeys(event, this.policy), ipState: new Map() };
     const final = buildIncidentContent([member], this.config, true);
@@ -221,22 +330,25 @@ export class RedisCorrelationState {
       [event.eventId, event.observedAt, incidentId, JSON.stringify(final), this.config.dedupRetentionMs, this.holdingTtlMs],
     )) as string[];
     if (created[0] === 'exists') return { status: 'duplicate', incidentId: created[3] || (await this.incidentOf(event.eventId)) };
-    await this.observe(partition, event.observedAt);
-    await this.bucketAdd(this.bucket('dedup', event.eventId), event.observedAt, event.eventId);
-    await this.bucketAdd(this.bucket('due', event.eventId), '-inf', event.eventId);
+    seen.push(event.observedAt);
+    await Promise.all([
+      this.bucketAdd(this.bucket('dedup', event.eventId), event.observedAt, event.eventId),
+      this.bucketAdd(this.bucket('due', event.eventId), '-inf', event.eventId),
+    ]);
     return { status: 'late', incidentId };
   }
 
-  private async indexKeys(event: CorrelationEvent): Promise<void> {
-    const keys = extractKeys(event, this.policy);
-    for (const [key, occurrence] of keys.keys) {
+  /** Indexes every key of an event; true when an identity neighbour was unioned with it. */
+  private async indexKeys(event: CorrelationEvent, keys: EventKeys, registerUndecided: boolean): Promise<boolean> {
+    let unioned = false;
+    await Promise.all([...keys.keys].map(async ([key, occurrence]) => {
       const stored: StoredOccurrence = {
         kind: occurrence.kind,
         actor: occurrence.actor,
         target: occurrence.target,
         identities: keys.identities,
       };
-      if (occurrence.kind === 'ip') {
+      if (occurrence.kind === 'ip' && registerUndecided) {
         // Registered before the occurrence, so a crash in between leaves a harmless no-op decision.
         await this.bucketAdd(this.bucket('undecided', key), event.observedAt, JSON.stringify([key, event.eventId]));
       }
@@ -247,7 +359,7 @@ export class RedisCorrelationState {
         occurrence.kind,
         this.holdingTtlMs,
       ])) as string[];
-      if (occurrence.kind !== 'identity') continue;
+      if (occurrence.kind !== 'identity') return;
       // Nearest neighbours suffice (see engine.indexKeys); the per-key script is atomic, so of two
       // concurrent carriers the later-indexed one always sees the other.
       const pairs: Array<readonly [string | undefined, string | undefined]> = [
@@ -256,10 +368,12 @@ export class RedisCorrelationState {
       ];
       for (const [id, score] of pairs) {
         if (id !== undefined && id !== '' && withinWindow(this.config, 'identity', Number(score), event.observedAt)) {
+          unioned = true;
           await this.union(id, event.eventId);
         }
       }
-    }
+    }));
+    return unioned;
   }
 
   // --- union-find -----------------------------------------------------------------------------
@@ -272,7 +386,7 @@ export class RedisCorrelationState {
       const [parent, observedAt] = await this.redis.hmget(this.eKey(cursor), 'parent', 'observedAt');
       if (parent === null || parent === undefined || observedAt === null || observedAt === undefined) return undefined;
       if (parent === cursor) {
-        for (const step of path.slice(0, -1)) await this.call('seamCompress', [this.eKey(step.id)], [step.parent, cursor]);
+        await Promise.all(path.slice(0, -1).map((step) => this.call('seamCompress', [this.eKey(step.id)], [step.parent, cursor])));
         return { id: cursor, observedAt: Number(observedAt) };
       }
       path.push({ id: cursor, parent });
@@ -282,8 +396,8 @@ export class RedisCorrelationState {
   }
 
   private async union(a: string, b: string): Promise<void> {
-    for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
-      const [rootA, rootB] = [await this.find(a), await this.find(b)];
+    for (let attempt = 0; attempt < MAX_UNION_RETRIES; attempt += 1) {
+      const [rootA, rootB] = await Promise.all([this.find(a), this.find(b)]);
       if (rootA === undefined || rootB === undefined || rootA.id === rootB.id) return;
       const [winner, loser] = compareEvents(
         { eventId: rootA.id, observedAt: rootA.observedAt },
@@ -305,7 +419,7 @@ export class RedisCorrelationState {
     const loserIncident = incidentIdFor(loser);
     const lastEmitted = state.info.get('lastEmitted');
     const lastSeen = state.info.get('lastSeen') ?? '0';
-    for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
+    for (let attempt = 0; attempt < MAX_UNION_RETRIES; attempt += 1) {
       const root = await this.find(towards);
       if (root === undefined) break;
       const winnerIncident = incidentIdFor(root.id);
@@ -332,14 +446,12 @@ export class RedisCorrelationState {
       )) as string[];
       if (result[0] === 'moved') continue;
       if (result[0] === 'ok') {
-        await this.bucketAdd(this.bucket('settle', root.id), Number(result[1]), root.id, 'GT');
-        await this.touch(root.id);
+        await Promise.all([this.bucketAdd(this.bucket('settle', root.id), Number(result[1]), root.id, 'GT'), this.touch(root.id)]);
       }
       break;
     }
     await this.call('seamCleanup', [this.eKey(loser), ...this.rKeys(loser)], [loser]);
-    await this.redis.zrem(this.bucket('settle', loser), loser);
-    await this.redis.zrem(this.bucket('due', loser), loser);
+    await Promise.all([this.redis.zrem(this.bucket('settle', loser), loser), this.redis.zrem(this.bucket('due', loser), loser)]);
   }
 
   private async touch(root: string, attempt = 0): Promise<void> {
@@ -366,8 +478,21 @@ export class RedisCorrelationState {
 
   // --- event time: decide, settle, forget -----------------------------------------------------
 
-  /** Moves event time forward to the shared watermark: IP decisions, then settling, then dedup expiry. */
-  async advance(): Promise<void> {
+  /**
+   * Moves event time forward to the shared watermark: IP decisions, then settling, then dedup expiry.
+   * Calls of one instance are serialized (the batches of several partitions and the timer call it
+   * concurrently): a second call waits for the running one and then finds little or nothing left,
+   * instead of settling the same roots again in parallel.
+   */
+  advance(): Promise<void> {
+    const run = this.advanceChain.then(() => this.advanceOnce());
+    this.advanceChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private advanceChain: Promise<void> = Promise.resolve();
+
+  private async advanceOnce(): Promise<void> {
     const watermark = await this.watermark();
     // Nothing can become due while the watermark stands still: an undecided entry or a root added
     // since has an event time ≥ the watermark at its ingest (else it was late).
@@ -391,15 +516,19 @@ export class RedisCorrelationState {
     const lookahead = this.config.hotKeyLookaheadMs;
     const buckets = this.allBuckets('undecided');
     const all = await this.scanBuckets('undecided', `(${watermark - lookahead}`, true);
+    const work: Array<{ bucket: string; member: string; at: number }> = [];
     for (const [n, entries] of all.entries()) {
-      const bucket = buckets[n] ?? '';
-      for (let i = 0; i < entries.length; i += 2) {
-        const member = entries[i] ?? '';
-        const [key, eventId] = JSON.parse(member) as [string, string];
-        await this.decide(key, eventId, Number(entries[i + 1]));
-        await this.redis.zrem(bucket, member);
-      }
+      for (let i = 0; i < entries.length; i += 2) work.push({ bucket: buckets[n] ?? '', member: entries[i] ?? '', at: Number(entries[i + 1]) });
     }
+    // Decisions are independent CAS steps (as for instances deciding concurrently): run them together.
+    await this.pool(work, async ({ member, at }) => {
+      const [key, eventId] = JSON.parse(member) as [string, string];
+      await this.decide(key, eventId, at);
+    });
+    // Removed after all decisions (one ZREM per bucket); a crash before leaves idempotent re-decisions.
+    const done = new Map<string, string[]>();
+    for (const { bucket, member } of work) done.set(bucket, done.get(bucket) ?? []).get(bucket)?.push(member);
+    await Promise.all([...done].flatMap(([bucket, members]) => chunks(members).map((part) => this.redis.zrem(bucket, ...part))));
   }
 
   /**
@@ -423,23 +552,34 @@ export class RedisCorrelationState {
     }
     if (decided !== 'e') return;
     const self = asOccurrence(key, own.occurrence);
-    for (const partner of parseCarriers(result.slice(1))) {
-      if (partner.eventId === eventId || partner.state !== 'e' || partner.occurrence === undefined) continue;
-      if (!withinWindow(this.config, 'ip', partner.observedAt, at)) continue;
-      if (rolesLink(self, asOccurrence(key, partner.occurrence))) await this.union(partner.eventId, eventId);
-    }
+    const partners = parseCarriers(result.slice(1)).filter(
+      (partner) =>
+        partner.eventId !== eventId &&
+        partner.state === 'e' &&
+        partner.occurrence !== undefined &&
+        withinWindow(this.config, 'ip', partner.observedAt, at) &&
+        rolesLink(self, asOccurrence(key, partner.occurrence)),
+    );
+    await Promise.all(partners.map((partner) => this.union(partner.eventId, eventId)));
   }
 
   private async settleDue(watermark: number): Promise<void> {
     const horizon = settleHorizonMs(this.config);
     const buckets = this.allBuckets('settle');
     const all = await this.scanBuckets('settle', `(${watermark - horizon}`, false);
-    for (const [n, roots] of all.entries()) {
-      for (const root of roots) await this.settle(root, buckets[n] ?? '');
-    }
+    const work = all.flatMap((roots, n) => roots.map((root) => ({ root, bucket: buckets[n] ?? '' })));
+    if (work.length === 0) return;
+    const adds = new BucketAdds();
+    await this.pool(work, ({ root }) => this.settle(root, adds));
+    // Bucket entries of all settled roots (dedup, due), then the settle entries go — only after
+    // the work, so a crash in between leaves an entry whose (idempotent) settle runs again.
+    await this.flushBucketAdds(adds);
+    const done = new Map<string, string[]>();
+    for (const { root, bucket } of work) done.set(bucket, done.get(bucket) ?? []).get(bucket)?.push(root);
+    await Promise.all([...done].flatMap(([bucket, roots]) => chunks(roots).map((part) => this.redis.zrem(bucket, ...part))));
   }
 
-  private async settle(root: string, bucket: string): Promise<void> {
+  private async settle(root: string, adds: BucketAdds): Promise<void> {
     const [eKey, ...rKeys] = [this.eKey(root), ...this.rKeys(root)];
     const [membersKey, infoKey] = rKeys;
     const collected = (await this.call('seamCollect', [eKey, ...rKeys], [root])) as unknown[];
@@ -447,58 +587,59 @@ export class RedisCorrelationState {
       // Not a root any more, but its root state is still here: a union that crashed midway. Repair.
       const parent = typeof collected[5] === 'string' ? collected[5] : '';
       await this.moveRootState(root, parseRootState(collected.slice(1, 5)), parent);
-      await this.redis.zrem(bucket, root);
       return;
     }
-    const members = await this.redis.smembers(membersKey ?? '');
-    if (collected[0] === 'root' && members.length > 0) {
-      const loaded = await this.loadMembers(members);
-      if (loaded.length > 0) {
-        const final = buildIncidentContent(loaded, this.config);
-        await this.call('seamSettle', [eKey, infoKey ?? ''], [root, JSON.stringify(final)]);
-      }
-      const incidentId = incidentIdFor(root);
-      for (const member of loaded) {
-        for (const key of member.keys.keys.keys()) await this.call('seamEvict', this.kKeys(key), [member.event.eventId]);
-      }
-      for (const member of loaded) {
-        await this.call('seamForget', [this.eKey(member.event.eventId)], [incidentId, this.config.dedupRetentionMs]);
-        await this.bucketAdd(this.bucket('dedup', member.event.eventId), member.event.observedAt, member.event.eventId);
-      }
-      await this.redis.del(membersKey ?? '');
-      await this.bucketAdd(this.bucket('due', root), '-inf', root);
+    if (collected[0] !== 'root') return;
+    const members = (collected[1] as string[] | undefined) ?? [];
+    const rootEvent = typeof collected[2] === 'string' && collected[2] !== '' ? { id: root, json: collected[2] } : undefined;
+    if (members.length === 0) return;
+    const loaded = await this.loadMembers(members, rootEvent);
+    if (loaded.length > 0) {
+      const final = buildIncidentContent(loaded, this.config);
+      await this.call('seamSettle', [eKey, infoKey ?? ''], [root, JSON.stringify(final)]);
     }
-    await this.redis.zrem(bucket, root);
+    const incidentId = incidentIdFor(root);
+    await Promise.all(
+      loaded.flatMap((member) => [...member.keys.keys.keys()].map((key) => this.call('seamEvict', this.kKeys(key), [member.event.eventId]))),
+    );
+    await Promise.all(
+      loaded.map((member) => this.call('seamForget', [this.eKey(member.event.eventId)], [incidentId, this.config.dedupRetentionMs])),
+    );
+    for (const member of loaded) adds.add(this.bucket('dedup', member.event.eventId), member.event.observedAt, member.event.eventId, '');
+    await this.redis.del(membersKey ?? '');
+    adds.add(this.bucket('due', root), '-inf', root, '');
   }
 
   private async forgetDue(watermark: number): Promise<void> {
     const horizon = watermark - this.config.dedupRetentionMs;
     const buckets = this.allBuckets('dedup');
     const all = await this.scanBuckets('dedup', `(${horizon}`, false);
-    for (const [n, ids] of all.entries()) {
-      const bucket = buckets[n] ?? '';
-      for (const id of ids) {
-        await this.call('seamDropDedup', [this.eKey(id)], []);
-        await this.redis.zrem(bucket, id);
-      }
-    }
+    const work = all.flatMap((ids, n) => ids.map((id) => ({ id, bucket: buckets[n] ?? '' })));
+    await this.pool(work, async ({ id, bucket }) => {
+      await this.call('seamDropDedup', [this.eKey(id)], []);
+      await this.redis.zrem(bucket, id);
+    });
   }
 
-  private async loadMembers(ids: readonly string[]): Promise<MemberState[]> {
-    const out: MemberState[] = [];
-    for (const id of ids) {
-      const json = await this.redis.hget(this.eKey(id), 'event');
-      if (json === null) continue;
-      const event = JSON.parse(json) as CorrelationEvent;
-      const keys = extractKeys(event, this.policy);
-      const ipState = new Map<string, IpKeyState>();
-      for (const [key, occurrence] of keys.keys) {
-        if (occurrence.kind !== 'ip') continue;
-        const state = await this.redis.hget(this.kKeys(key)[1], `s:${id}`);
-        ipState.set(key, state === 'h' ? 'hot' : state === 'e' ? 'eligible' : 'pending');
-      }
-      out.push({ event, keys, ipState });
-    }
+  /** Members' events and IP decisions; `known` is an event already read (the root's, with its state). */
+  private async loadMembers(ids: readonly string[], known?: { readonly id: string; readonly json: string }): Promise<MemberState[]> {
+    const loaded = await Promise.all(
+      ids.map(async (id): Promise<MemberState | undefined> => {
+        const json = known?.id === id ? known.json : await this.redis.hget(this.eKey(id), 'event');
+        if (json === null) return undefined;
+        const event = JSON.parse(json) as CorrelationEvent;
+        const keys = extractKeys(event, this.policy);
+        const ipKeys = [...keys.keys].filter(([, occurrence]) => occurrence.kind === 'ip').map(([key]) => key);
+        const states = await Promise.all(ipKeys.map((key) => this.redis.hget(this.kKeys(key)[1], `s:${id}`)));
+        const ipState = new Map<string, IpKeyState>();
+        ipKeys.forEach((key, i) => {
+          const state = states[i];
+          ipState.set(key, state === 'h' ? 'hot' : state === 'e' ? 'eligible' : 'pending');
+        });
+        return { event, keys, ipState };
+      }),
+    );
+    const out = loaded.filter((member): member is MemberState => member !== undefined);
     return out.sort((a, b) => compareEvents(a.event, b.event));
   }
 
@@ -527,15 +668,11 @@ export class RedisCorrelationState {
   }
 
   private async emitUpTo(now: number): Promise<IncidentVersion[]> {
-    const due: string[] = [];
-    const buckets = this.allBuckets('due');
-    const all = await this.scanBuckets('due', now === Number.POSITIVE_INFINITY ? '+inf' : String(now), false);
-    for (const [n, roots] of all.entries()) {
-      for (const root of roots) if ((await this.redis.zrem(buckets[n] ?? '', root)) === 1) due.push(root);
-    }
-    const out: IncidentVersion[] = [];
-    for (const root of due.sort(compareStrings)) out.push(...(await this.emit(root)));
-    return out;
+    const max = now === Number.POSITIVE_INFINITY ? '+inf' : String(now);
+    // An atomic pop per bucket decides which instance emits a root (exactly one gets it).
+    const popped = await Promise.all(this.allBuckets('due').map(async (bucket) => (await this.call('seamPop', [bucket], [max])) as string[]));
+    const due = [...new Set(popped.flat())].sort(compareStrings);
+    return (await this.pool(due, (root) => this.emit(root))).flat();
   }
 
   private async emit(root: string): Promise<IncidentVersion[]> {
@@ -548,18 +685,26 @@ export class RedisCorrelationState {
   }
 
   private async emitOnce(root: string): Promise<IncidentVersion[] | 'stale'> {
-    const [, infoKey, absorbedKey, tombKey] = this.rKeys(root);
-    const info = await this.redis.hgetall(infoKey);
-    if (info.lastSeen === undefined) return [];
-    const status = info.status === 'settled' ? 'settled' : 'open';
+    const [membersKey, infoKey, absorbedKey, tombKey] = this.rKeys(root);
+    const [infoFlat, memberIds, absorbedIds, rootEvent] = (await this.call('seamLoadRoot', [this.eKey(root), membersKey, infoKey, absorbedKey], [])) as [
+      string[],
+      string[],
+      string[],
+      string,
+    ];
+    const info = new Map<string, string>();
+    for (let i = 0; i + 1 < infoFlat.length; i += 2) info.set(infoFlat[i] ?? '', infoFlat[i + 1] ?? '');
+    if (!info.has('lastSeen')) return [];
+    const status = info.get('status') === 'settled' ? 'settled' : 'open';
     let content: IncidentContent;
-    if (info.final !== undefined) content = JSON.parse(info.final) as IncidentContent;
+    const final = info.get('final');
+    if (final !== undefined) content = JSON.parse(final) as IncidentContent;
     else {
-      const members = await this.loadMembers(await this.redis.smembers(this.rKeys(root)[0]));
+      const members = await this.loadMembers(memberIds, rootEvent === '' ? undefined : { id: root, json: rootEvent });
       if (members.length === 0) return [];
       content = buildIncidentContent(members, this.config);
     }
-    const absorbed = (await this.redis.smembers(absorbedKey)).sort(compareStrings);
+    const absorbed = [...absorbedIds].sort(compareStrings);
     const fingerprint = materialFingerprint(content, absorbed, status);
     const incidentId = incidentIdFor(root);
     const body: IncidentVersion = { incidentId, version: 0, status, ...content, absorbed, mergedInto: null };
@@ -612,6 +757,10 @@ const asOccurrence = (value: string, stored: StoredOccurrence): KeyOccurrence =>
   actor: stored.actor,
   target: stored.target,
 });
+
+/** Splits a long argument list (a command with 100k arguments blocks Redis for too long). */
+const chunks = <T>(items: readonly T[], size = 2000): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /** 32-bit FNV-1a: the sweep bucket of a member (any stable hash will do; all instances share it). */
 const fnv1a = (text: string): number => {
