@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { actionRecordSchema, incidentSchema, verdictSchema } from '@seam/schemas';
+import { actionRecordSchema, incidentSchema, llmInferenceSchema, verdictSchema } from '@seam/schemas';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { RunResults } from './results';
 import { runTopics } from './services';
@@ -36,7 +36,7 @@ export class RunObserver {
     const consumer = kafka.consumer({ groupId: `${this.options.prefix}observer-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 200 });
     this.#consumer = consumer;
     await consumer.connect();
-    await consumer.subscribe({ topics: [topics.enriched, topics.correlated, topics.verdicts, topics.actions, ...dlqs], fromBeginning: true });
+    await consumer.subscribe({ topics: [topics.enriched, topics.correlated, topics.verdicts, topics.actions, topics.llmAudit, ...dlqs], fromBeginning: true });
     const { results } = this;
     await consumer.run({
       autoCommit: false,
@@ -69,6 +69,10 @@ export class RunObserver {
         } else if (topic === topics.verdicts) {
           const parsed = verdictSchema.safeParse(value);
           if (parsed.success) results.addVerdict(parsed.data);
+          else invalid(parsed.error.message);
+        } else if (topic === topics.llmAudit) {
+          const parsed = llmInferenceSchema.safeParse(value);
+          if (parsed.success) results.addAudit(parsed.data.incidentId, parsed.data.incidentVersion);
           else invalid(parsed.error.message);
         } else if (topic === topics.actions) {
           const parsed = actionRecordSchema.safeParse(value);

@@ -54,6 +54,8 @@ export class RunResults {
   /** Latest state change per action id. */
   readonly actions = new Map<string, ActionSummary>();
   readonly deadLetters: DeadLetter[] = [];
+  /** `incidentId#incidentVersion` of every LLM inference recorded on llm.audit (any outcome). */
+  readonly refinements = new Set<string>();
 
   addIncident(incident: Incident): void {
     const known = this.incidents.get(incident.incidentId);
@@ -68,6 +70,10 @@ export class RunResults {
   addAction(action: ActionSummary): void {
     const known = this.actions.get(action.actionId);
     if (known === undefined || action.sequence >= known.sequence) this.actions.set(action.actionId, action);
+  }
+
+  addAudit(incidentId: string, incidentVersion: number): void {
+    this.refinements.add(`${incidentId}#${incidentVersion}`);
   }
 
   addDeadLetter(letter: DeadLetter): void {
@@ -90,11 +96,13 @@ export class RunResults {
   }
 
   /**
-   * Complete when every expected event is in a settled surviving incident whose verdict scores
-   * that final version (`phases`: the verdict phase that counts as final — `llm` when the scorer
-   * refines, else `baseline`). Events that went to a DLQ are excluded by the caller.
+   * Complete when every expected event is in a settled surviving incident whose final version has
+   * its verdict: the baseline, and with an LLM configured (`refined`) also the refinement's outcome
+   * — an `llm` verdict for that version, or its inference on llm.audit (a failed or budget-refused
+   * refinement leaves the baseline standing and says so there). Events that went to a DLQ are
+   * excluded by the caller.
    */
-  progress(expectedEventIds: readonly string[], finalPhase: Verdict['phase']): { settled: number; scored: number; pending: string[] } {
+  progress(expectedEventIds: readonly string[], refined: boolean): { settled: number; scored: number; pending: string[] } {
     const owner = this.incidentOfEvent();
     let settled = 0;
     let scored = 0;
@@ -107,8 +115,9 @@ export class RunResults {
       }
       settled++;
       const verdict = this.verdicts.get(incident.incidentId);
-      const final = verdict !== undefined && verdict.incidentVersion >= incident.version && (verdict.phase === finalPhase || finalPhase === 'baseline');
-      if (final) scored++;
+      const baseline = verdict !== undefined && verdict.incidentVersion >= incident.version;
+      const llmDone = !refined || verdict?.phase === 'llm' || this.refinements.has(`${incident.incidentId}#${incident.version}`);
+      if (baseline && llmDone) scored++;
       else pending.push(eventId);
     }
     return { settled, scored, pending };

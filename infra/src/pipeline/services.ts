@@ -101,7 +101,15 @@ function specific(name: ServiceName, run: RunSettings): Record<string, string> {
         CORRELATOR_REDIS_PREFIX: `${redisPrefix}:corr:`,
       };
     case 'scorer':
-      return {};
+      return {
+        SCORER_INPUT_TOPIC: topics.correlated,
+        SCORER_OUTPUT_TOPIC: topics.verdicts,
+        SCORER_AUDIT_TOPIC: topics.llmAudit,
+        SCORER_REDIS_PREFIX: `${redisPrefix}:scorer:`,
+        ...(run.endpoints.LLM_BASE_URL === undefined ? {} : { LLM_BASE_URL: run.endpoints.LLM_BASE_URL }),
+        ...(run.endpoints.LLM_MODEL === undefined ? {} : { LLM_MODEL: run.endpoints.LLM_MODEL }),
+        ...(run.endpoints.LLM_API_KEY === undefined ? {} : { LLM_API_KEY: run.endpoints.LLM_API_KEY }),
+      };
     case 'actuator':
       return {
         ACTUATOR_INPUT_TOPIC: topics.verdicts,
