@@ -3,10 +3,11 @@
 // /_emulator. Deliberately thin: behaviour lives in the stores and the route tables.
 
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ZodError } from 'zod';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { adminAuthFailure, adminFailure, adminNoRoute } from '../emulator-kit/admin';
+import { listen } from '../emulator-kit/listen';
+import { matchRoute } from '../emulator-kit/routes';
+import { loadScenario } from '../emulator-kit/scenario';
 import { adminRoutes } from './admin-routes';
 import type { AsffFinding } from './asff-fields';
 import { AwsApiError, errorReply, securityHubErrors, ssmErrors, type AwsProtocol } from './errors';
@@ -124,18 +125,18 @@ async function handleApi(req: IncomingMessage, path: string, deps: Deps): Promis
 }
 
 async function handleAdmin(req: IncomingMessage, url: URL, deps: Deps): Promise<Reply> {
-  if (header(req.headers, 'x-emulator-token') !== deps.adminToken) return { status: 401, body: { error: 'X-Emulator-Token header missing or wrong' } };
+  const unauthorized = adminAuthFailure(req.headers, deps.adminToken);
+  if (unauthorized) return unauthorized;
   const method = (req.method ?? 'GET').toUpperCase();
-  const matching = adminRoutes.filter((r) => r.pattern.test(url.pathname));
-  const route = matching.find((r) => r.method === method);
-  if (!route) return { status: matching.length > 0 ? 405 : 404, body: { error: `no admin route ${method} ${url.pathname}` } };
+  // Admin patterns have no capture groups, so there are no params to decode.
+  const found = matchRoute(adminRoutes, method, url.pathname);
+  if (!('route' in found)) return adminNoRoute(method, url.pathname, found.pathMatched);
   try {
+    // Every method's body is read; an unreadable one is a plain 400 {error} here.
     const body = parseJson(await readBody(req));
-    return route.handle({ method, path: url.pathname, query: url.searchParams, body }, deps);
+    return found.route.handle({ method, path: url.pathname, query: url.searchParams, body }, deps);
   } catch (error) {
-    if (error instanceof ZodError) return { status: 400, body: { error: 'invalid request', issues: error.issues } };
-    if (error instanceof AwsApiError) return { status: error.status, body: { error: error.code, message: error.message } };
-    return { status: 400, body: { error: error instanceof Error ? error.message : String(error) } };
+    return adminFailure(error, (e) => (e instanceof AwsApiError ? { status: e.status, body: { error: e.code, message: e.message } } : undefined));
   }
 }
 
@@ -152,38 +153,12 @@ function requestHandler(deps: Deps) {
   };
 }
 
-async function loadFindings(options: AwsEmulatorOptions): Promise<AsffFinding[]> {
-  const findings = [...(options.findings ?? [])];
-  if (options.scenarioText !== undefined) findings.push(...parseScenario(options.scenarioText));
-  if (options.scenarioPath !== undefined) findings.push(...parseScenario(await readFile(options.scenarioPath, 'utf8')));
-  return findings;
-}
-
 export async function startAwsEmulator(options: AwsEmulatorOptions): Promise<AwsEmulator> {
   if (options.accessKeyIds.length === 0 || options.accessKeyIds.some((k) => k === '')) throw new Error('the emulator needs at least one non-empty access key id');
   if (options.adminToken === '') throw new Error('the emulator needs a non-empty admin token');
-  const state = new EmulatorState({ ...options.state, findings: await loadFindings(options) });
+  const state = new EmulatorState({ ...options.state, findings: await loadScenario(options.findings, options, parseScenario) });
   const faults = new FaultInjector(options.faults ?? {});
   const deps: Deps = { state, faults, accessKeyIds: new Set(options.accessKeyIds), adminToken: options.adminToken, accountId: options.accountId ?? '123456789012' };
-  const server = createServer(requestHandler(deps));
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolveListen, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolveListen();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    state,
-    faults,
-    close: () =>
-      new Promise<void>((resolveClose, reject) => {
-        server.close((error) => (error ? reject(error) : resolveClose()));
-        server.closeAllConnections();
-      }),
-  };
+  const { url, port, close } = await listen(requestHandler(deps), { port: options.port, host: options.host });
+  return { url, port, state, faults, close };
 }

@@ -4,21 +4,21 @@
 // or duplicates). Counters count down as requests consume them.
 
 import { z } from 'zod';
+import { FaultInjectorBase, countSchema, delayMsSchema, nextOrRateShape, seedSchema, takeNext } from '../emulator-kit/faults';
 
 export const faultConfigSchema = z
   .object({
     /** Every matching request waits this long before it is answered. */
-    delayMs: z.number().int().min(0).max(600_000).optional(),
+    delayMs: delayMsSchema,
     fail5xx: z
       .object({
-        next: z.number().int().min(0).optional(),
-        rate: z.number().min(0).max(1).optional(),
+        ...nextOrRateShape,
         status: z.union([z.literal(500), z.literal(502), z.literal(503)]).optional(),
       })
       .strict()
       .optional(),
-    unauthorizedNext: z.number().int().min(0).optional(),
-    rateLimit: z.object({ next: z.number().int().min(0), retryAfterSeconds: z.number().int().min(0) }).strict().optional(),
+    unauthorizedNext: countSchema.optional(),
+    rateLimit: z.object({ next: countSchema, retryAfterSeconds: z.number().int().min(0) }).strict().optional(),
     /**
      * Before each GET /siem/offenses whose Range does not start at 0 (a follow-up page): insert
      * new offenses, re-persist (bump last_persisted_time of) the least recently persisted ones,
@@ -35,7 +35,7 @@ export const faultConfigSchema = z
     /** Only requests whose path contains this string are affected (default: all /api requests). */
     pathContains: z.string().optional(),
     /** Seed for the rate-based failures, so a run is reproducible. */
-    seed: z.number().int().optional(),
+    seed: seedSchema,
   })
   .strict();
 
@@ -53,68 +53,22 @@ export interface PagingMutation {
   close: number;
 }
 
-/** mulberry32: a tiny deterministic PRNG so rate-based faults replay identically. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-export class FaultInjector {
-  private config: FaultConfig = {};
-  private random: () => number = prng(1);
-
+export class FaultInjector extends FaultInjectorBase<FaultConfig> {
   constructor(initial: FaultConfig = {}) {
-    this.set(initial);
+    super(faultConfigSchema, initial);
   }
 
-  /** Replaces the whole configuration (validated). */
-  set(config: FaultConfig): void {
-    this.config = structuredClone(faultConfigSchema.parse(config));
-    this.random = prng(this.config.seed ?? 1);
-  }
-
-  clear(): void {
-    this.set({});
-  }
-
-  snapshot(): FaultConfig {
-    return structuredClone(this.config);
-  }
-
-  private applies(path: string): boolean {
+  protected applies(path: string): boolean {
     return this.config.pathContains === undefined || path.includes(this.config.pathContains);
   }
 
-  delayFor(path: string): number {
-    return this.applies(path) ? (this.config.delayMs ?? 0) : 0;
-  }
-
-  /** Decides (and consumes) the injected failure for one request, if any. */
+  /** Decides (and consumes) the injected failure for one request, if any: 401, then 429, then 5xx. */
   next(path: string): FaultOutcome {
     if (!this.applies(path)) return { kind: 'none' };
     const c = this.config;
-    if (c.unauthorizedNext !== undefined && c.unauthorizedNext > 0) {
-      c.unauthorizedNext -= 1;
-      return { kind: 'unauthorized' };
-    }
-    if (c.rateLimit && c.rateLimit.next > 0) {
-      c.rateLimit.next -= 1;
-      return { kind: 'rateLimited', retryAfterSeconds: c.rateLimit.retryAfterSeconds };
-    }
-    if (c.fail5xx) {
-      const status = c.fail5xx.status ?? 503;
-      if (c.fail5xx.next !== undefined && c.fail5xx.next > 0) {
-        c.fail5xx.next -= 1;
-        return { kind: 'serverError', status };
-      }
-      if (c.fail5xx.rate !== undefined && this.random() < c.fail5xx.rate) return { kind: 'serverError', status };
-    }
+    if (takeNext(c, 'unauthorizedNext')) return { kind: 'unauthorized' };
+    if (c.rateLimit && takeNext(c.rateLimit, 'next')) return { kind: 'rateLimited', retryAfterSeconds: c.rateLimit.retryAfterSeconds };
+    if (c.fail5xx && this.strikes(c.fail5xx)) return { kind: 'serverError', status: c.fail5xx.status ?? 503 };
     return { kind: 'none' };
   }
 

@@ -2,10 +2,11 @@
 // API routes (/api/...) and the admin routes (/_emulator/...). Deliberately thin: all behaviour
 // lives in the route tables and in EmulatorState.
 
-import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ZodError } from 'zod';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { adminAuthFailure, adminFailure, adminNoRoute } from '../emulator-kit/admin';
+import { listen } from '../emulator-kit/listen';
+import { matchRoute } from '../emulator-kit/routes';
+import { loadScenario } from '../emulator-kit/scenario';
 import { adminRoutes } from './admin-routes';
 import { apiRoutes } from './api-routes';
 import { QradarApiError, errors } from './errors';
@@ -57,17 +58,6 @@ function acceptsJson(accept: string | undefined): boolean {
   });
 }
 
-function matchRoute<R extends { method: string; pattern: RegExp }>(routes: readonly R[], method: string, path: string) {
-  let pathMatched = false;
-  for (const route of routes) {
-    const match = route.pattern.exec(path);
-    if (!match) continue;
-    pathMatched = true;
-    if (route.method === method) return { route, params: match.slice(1).map((p) => decodeURIComponent(p)) };
-  }
-  return { pathMatched };
-}
-
 interface Deps {
   state: EmulatorState;
   faults: FaultInjector;
@@ -102,7 +92,7 @@ async function handleApi(req: IncomingMessage, ctx: RequestContext, deps: Deps):
   if (!acceptsJson(accept)) throw errors.notAcceptable(accept ?? '');
 
   const found = matchRoute(apiRoutes, ctx.method, ctx.path);
-  if (!('route' in found) || !found.route) {
+  if (!('route' in found)) {
     if (found.pathMatched) throw new QradarApiError(405, 1005, `Method ${ctx.method} is not supported on ${ctx.path}`);
     throw errors.noRoute(ctx.method, ctx.path);
   }
@@ -128,18 +118,16 @@ async function handleApi(req: IncomingMessage, ctx: RequestContext, deps: Deps):
 }
 
 async function handleAdmin(req: IncomingMessage, ctx: RequestContext, deps: Deps): Promise<Reply> {
-  if (header(ctx.headers, 'x-emulator-token') !== deps.adminToken) {
-    return { status: 401, body: { error: 'X-Emulator-Token header missing or wrong' } };
-  }
+  const unauthorized = adminAuthFailure(ctx.headers, deps.adminToken);
+  if (unauthorized) return unauthorized;
   const found = matchRoute(adminRoutes, ctx.method, ctx.path);
-  if (!('route' in found) || !found.route) return { status: found.pathMatched ? 405 : 404, body: { error: `no admin route ${ctx.method} ${ctx.path}` } };
+  if (!('route' in found)) return adminNoRoute(ctx.method, ctx.path, found.pathMatched);
+  // A body QRadar cannot read answers in QRadar's envelope (readJsonBody throws it), as on /api.
   ctx.body = ctx.method === 'GET' ? undefined : await readJsonBody(req);
   try {
     return found.route.handle(ctx, found.params, deps);
   } catch (error) {
-    if (error instanceof ZodError) return { status: 400, body: { error: 'invalid request', issues: error.issues } };
-    if (error instanceof QradarApiError) return errorReply(error);
-    return { status: 400, body: { error: error instanceof Error ? error.message : String(error) } };
+    return adminFailure(error, (e) => (e instanceof QradarApiError ? errorReply(e) : undefined));
   }
 }
 
@@ -159,37 +147,11 @@ function requestHandler(deps: Deps) {
   };
 }
 
-async function loadSeeds(options: QradarEmulatorOptions): Promise<OffenseSeed[]> {
-  const seeds = [...(options.seeds ?? [])];
-  if (options.scenarioText !== undefined) seeds.push(...parseScenario(options.scenarioText));
-  if (options.scenarioPath !== undefined) seeds.push(...parseScenario(await readFile(options.scenarioPath, 'utf8')));
-  return seeds;
-}
-
 export async function startQradarEmulator(options: QradarEmulatorOptions): Promise<QradarEmulator> {
   if (options.token === '') throw new Error('the emulator needs a non-empty SEC token');
-  const state = new EmulatorState(await loadSeeds(options), options.state ?? {});
+  const state = new EmulatorState(await loadScenario(options.seeds, options, parseScenario), options.state ?? {});
   const faults = new FaultInjector(options.faults ?? {});
   const deps: Deps = { state, faults, token: options.token, adminToken: options.adminToken ?? options.token };
-  const server = createServer(requestHandler(deps));
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    state,
-    faults,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const { url, port, close } = await listen(requestHandler(deps), { port: options.port, host: options.host });
+  return { url, port, state, faults, close };
 }
