@@ -17,12 +17,12 @@ interface Llama {
 }
 interface LlamaModel {
   createContext(options: { contextSize: number; threads?: number }): Promise<{ getSequence(): unknown }>;
-  tokenize(text: string): readonly unknown[];
+  tokenize(text: string, specialTokens?: boolean): readonly unknown[];
 }
 interface NodeLlamaCpp {
   getLlama(options: { gpu: false; build: 'never'; progressLogs: boolean; logLevel: string }): Promise<Llama>;
   LlamaCompletion: new (options: { contextSequence: unknown }) => {
-    generateCompletion(prompt: string, options: { grammar?: unknown; maxTokens: number; temperature: number; signal?: AbortSignal; repeatPenalty?: unknown }): Promise<string>;
+    generateCompletion(prompt: readonly unknown[], options: { grammar?: unknown; maxTokens: number; temperature: number; signal?: AbortSignal; repeatPenalty?: unknown }): Promise<string>;
   };
 }
 
@@ -52,9 +52,20 @@ const requestSchema = z.object({
 
 const BODY_LIMIT = 1_000_000;
 
-/** ChatML, the template of SmolLM2 (and Qwen); the model's own template would need its tokenizer config. */
-function chatMl(messages: ReadonlyArray<{ role: string; content: string }>): string {
-  return `${messages.map((m) => `<|im_start|>${m.role}\n${m.content}<|im_end|>\n`).join('')}<|im_start|>assistant\n`;
+/**
+ * ChatML, the template of SmolLM2 (and Qwen), as tokens: the role markers are the model's special
+ * tokens, the messages' text is tokenized as plain text, so a message (attacker-controlled offense
+ * text, say) that contains "<|im_start|>system" stays text and cannot open a turn of its own. A
+ * plain string prompt would do neither: node-llama-cpp reads special-token text in a string as text,
+ * so the model never saw its template and answered off the rails.
+ */
+function chatMlTokens(model: LlamaModel, messages: ReadonlyArray<{ role: string; content: string }>): unknown[] {
+  const special = (text: string) => model.tokenize(text, true);
+  const plain = (text: string) => model.tokenize(text, false);
+  const tokens: unknown[] = [];
+  for (const m of messages) tokens.push(...special('<|im_start|>'), ...plain(`${m.role}\n${m.content}`), ...special('<|im_end|>'), ...plain('\n'));
+  tokens.push(...special('<|im_start|>'), ...plain('assistant\n'));
+  return tokens;
 }
 
 function keyMatches(header: string | undefined, key: string): boolean {
@@ -100,7 +111,7 @@ export async function startLocalModelServer(env: NodeJS.ProcessEnv = process.env
   const grammars = new Map<string, unknown>();
 
   const complete = async (request: z.infer<typeof requestSchema>, signal: AbortSignal): Promise<unknown> => {
-    const prompt = chatMl(request.messages);
+    const prompt = chatMlTokens(model, request.messages);
     let grammar: unknown;
     if (request.response_format?.type === 'json_schema') {
       const key = JSON.stringify(request.response_format.json_schema.schema);
@@ -113,7 +124,7 @@ export async function startLocalModelServer(env: NodeJS.ProcessEnv = process.env
     const text = await completion.generateCompletion(prompt, {
       ...(grammar === undefined ? {} : { grammar }), maxTokens, temperature: request.temperature ?? 0, signal,
     });
-    const tokensIn = model.tokenize(prompt).length;
+    const tokensIn = prompt.length;
     const tokensOut = model.tokenize(text).length;
     return {
       id: `chatcmpl-local-${Date.now()}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: settings.LLM_MODEL,

@@ -90,28 +90,60 @@ export function avroCodec<T>(registry: SchemaRegistry, schema: AvroSchemaJson, o
     return decoder;
   }
 
+  // Resolved schema ids and decoders, so that once they are known a record is decoded and encoded
+  // synchronously: the processor then takes no promise hop per record. Failures stay rejections.
+  const readyIds = new Map<string, number>();
+  const readyDecoders = new Map<number, (body: Buffer) => unknown>();
+
+  function encodeBody(value: T): Buffer {
+    try {
+      return writerType.toBuffer(value);
+    } catch {
+      const invalidPaths: string[] = [];
+      writerType.isValid(value, { errorHook: (path) => invalidPaths.push(path.join('.') || '(root)') });
+      throw new EncodeError(`value does not match Avro schema ${writerType.name ?? ''} at ${invalidPaths.slice(0, 5).join(', ')}`);
+    }
+  }
+
+  function frame(id: number, body: Buffer): Buffer {
+    const out = Buffer.allocUnsafe(5 + body.length);
+    out[0] = MAGIC_BYTE;
+    out.writeInt32BE(id, 1);
+    body.copy(out, 5);
+    return out;
+  }
+
   return {
     name: 'avro',
-    async decode(bytes) {
-      if (bytes.length < 5 || bytes[0] !== MAGIC_BYTE) throw new DecodeError('not in the Confluent Avro wire format (magic byte 0 + schema id)');
-      const decode = await decoderFor(bytes.readInt32BE(1));
-      return decode(bytes.subarray(5));
+    decode(bytes) {
+      if (bytes.length < 5 || bytes[0] !== MAGIC_BYTE) return Promise.reject(new DecodeError('not in the Confluent Avro wire format (magic byte 0 + schema id)'));
+      const id = bytes.readInt32BE(1);
+      const ready = readyDecoders.get(id);
+      if (ready !== undefined) {
+        try {
+          return ready(bytes.subarray(5));
+        } catch (error) {
+          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+      return decoderFor(id).then((decode) => {
+        readyDecoders.set(id, decode);
+        return decode(bytes.subarray(5));
+      });
     },
-    async encode(value, topic) {
+    encode(value, topic) {
       let body: Buffer;
       try {
-        body = writerType.toBuffer(value);
-      } catch {
-        const invalidPaths: string[] = [];
-        writerType.isValid(value, { errorHook: (path) => invalidPaths.push(path.join('.') || '(root)') });
-        throw new EncodeError(`value does not match Avro schema ${writerType.name ?? ''} at ${invalidPaths.slice(0, 5).join(', ')}`);
+        body = encodeBody(value);
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
-      const id = await schemaId(topic);
-      const out = Buffer.allocUnsafe(5 + body.length);
-      out[0] = MAGIC_BYTE;
-      out.writeInt32BE(id, 1);
-      body.copy(out, 5);
-      return out;
+      const id = readyIds.get(topic);
+      if (id !== undefined) return frame(id, body);
+      return schemaId(topic).then((resolved) => {
+        readyIds.set(topic, resolved);
+        return frame(resolved, body);
+      });
     },
   };
 }

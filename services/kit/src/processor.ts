@@ -48,6 +48,9 @@ type RecordOutcome =
 
 type OkOutcome = Extract<RecordOutcome, { kind: 'ok' }>;
 
+/** What the batch loop does after a record: go on, stop after producing what came before, or stop. */
+type Next = 'next' | 'aborted' | 'stop';
+
 interface LooseOutput {
   readonly to: string;
   readonly key: string | Buffer | null;
@@ -271,14 +274,16 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
       attempt,
       signal: deps.stopSignal,
     };
-    const withRecord = (record: InputRecord<InputSpecs>): OkOutcome | Promise<OkOutcome> => {
-      const result = handle(record, ctx);
-      if (isPromiseLike(result)) return Promise.resolve(result).then((resolved) => okOutcome(resolved, state.trace));
-      return okOutcome(result, state.trace);
-    };
-    if (state.record !== undefined) return withRecord(state.record);
+    // No closure per record on the synchronous path: one only when decoding is asynchronous.
+    if (state.record !== undefined) return handleRecord(state, ctx, state.record);
     const record = decodeRecord(state);
-    return record instanceof Promise ? record.then(withRecord) : withRecord(record);
+    return record instanceof Promise ? record.then((decoded) => handleRecord(state, ctx, decoded)) : handleRecord(state, ctx, record);
+  }
+
+  function handleRecord(state: RecordState, ctx: HandlerContext, record: InputRecord<InputSpecs>): OkOutcome | Promise<OkOutcome> {
+    const result = handle(record, ctx);
+    if (isPromiseLike(result)) return Promise.resolve(result).then((resolved) => okOutcome(resolved, state.trace));
+    return okOutcome(result, state.trace);
   }
 
   type FailureOutcome = Exclude<RecordOutcome, OkOutcome>;
@@ -530,20 +535,31 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
     /**
      * Adds a record's outcome to the pending chunk. 'aborted' (shutdown during a retry wait) ends the
      * batch after producing what came before; 'stop' (fatal, failed produce) ends it at once.
+     *
+     * Synchronous unless the record needs a cut (a flush, which may wait for the produce in flight):
+     * an `await` per record would hand control to the other partitions' loops at every record, and
+     * all of them would then reach their first produce only after all of them had processed a whole
+     * chunk, leaving the producer idle meanwhile.
      */
-    const accept = async (message: RawMessage, outcome: RecordOutcome): Promise<'next' | 'aborted' | 'stop'> => {
+    const accept = (message: RawMessage, outcome: RecordOutcome): Next | Promise<Next> => {
       if (outcome.kind === 'aborted') return 'aborted';
-      if (outcome.kind === 'fatal') {
-        // Outputs of the records before this one are still produced and committed.
-        if (await drain()) halt(outcome.error);
-        return 'stop';
-      }
+      if (outcome.kind === 'fatal') return acceptFatal(outcome.error);
       const additions: readonly Encoded[] = outcome.kind === 'dlq' ? [[dlqTopic, outcome.message]] : outcome.outputs;
       const sizes: number[] = [];
       // Cut before a record whose outputs would take a topic's pending produce past maxBatchBytes.
       if (overByteCap(additions, sizes) && pendingRecords > 0) {
-        if (!(await flush())) return 'stop';
+        return flush().then((flushed) => (flushed ? add(message, outcome, additions, sizes) : 'stop'));
       }
+      return add(message, outcome, additions, sizes);
+    };
+
+    const acceptFatal = async (error: unknown): Promise<Next> => {
+      // Outputs of the records before this one are still produced and committed.
+      if (await drain()) halt(error);
+      return 'stop';
+    };
+
+    const add = (message: RawMessage, outcome: OkOutcome | Extract<RecordOutcome, { kind: 'dlq' }>, additions: readonly Encoded[], sizes: readonly number[]): Next | Promise<Next> => {
       for (let i = 0; i < additions.length; i++) {
         const addition = additions[i];
         if (addition === undefined) continue;
@@ -556,10 +572,13 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
       if (outcome.kind === 'dlq') dlqCounts.set(outcome.errorClass, (dlqCounts.get(outcome.errorClass) ?? 0) + 1);
       lastProcessed = message;
       pendingRecords++;
-      if (pendingRecords >= deps.maxBatchRecords) {
-        if (!(await flush())) return 'stop';
-        await controls.heartbeat();
-      }
+      if (pendingRecords >= deps.maxBatchRecords) return flushAndHeartbeat();
+      return 'next';
+    };
+
+    const flushAndHeartbeat = async (): Promise<Next> => {
+      if (!(await flush())) return 'stop';
+      await controls.heartbeat();
       return 'next';
     };
 
@@ -585,13 +604,27 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
         await drain();
         return;
       }
+      // Whether the loop awaited since it last checked running(): while records go through
+      // synchronously nothing else runs, so neither a stop nor a seek can have happened meanwhile, and
+      // the check (a consumer-group lookup per record) is skipped.
+      let awaited = true;
       for (const message of batch.messages) {
-        if (!running()) break;
+        if (awaited) {
+          if (!running()) break;
+          awaited = false;
+        }
         const started = performance.now();
         let outcome = processRecord(batch, input, message, controls);
-        if (outcome instanceof Promise) outcome = await outcome;
+        if (outcome instanceof Promise) {
+          outcome = await outcome;
+          awaited = true;
+        }
         handlerSeconds.observe((performance.now() - started) / 1000);
-        const next = await accept(message, outcome);
+        let next = accept(message, outcome);
+        if (next instanceof Promise) {
+          next = await next;
+          awaited = true;
+        }
         if (next === 'stop') return;
         if (next === 'aborted') break;
       }

@@ -46,12 +46,15 @@ function randomHex(bytes: number): string {
 }
 
 /** Continues the incoming trace with a new span, or starts a new sampled trace. */
-export function continueTrace(incomingTraceparent: string | undefined, newSpanId: () => string = () => randomHex(8)): TraceContext {
+export function continueTrace(incomingTraceparent: string | undefined, newSpanId?: () => string): TraceContext {
   const parent = parseTraceparent(incomingTraceparent);
   if (parent) {
-    return { traceId: parent.traceId, spanId: newSpanId(), parentSpanId: parent.spanId, flags: parent.flags };
+    return { traceId: parent.traceId, spanId: newSpanId ? newSpanId() : randomHex(8), parentSpanId: parent.spanId, flags: parent.flags };
   }
-  return { traceId: randomHex(16), spanId: newSpanId(), parentSpanId: undefined, flags: '01' };
+  if (newSpanId) return { traceId: randomHex(16), spanId: newSpanId(), parentSpanId: undefined, flags: '01' };
+  // A new trace (every record of an untraced input): trace and span id from one draw of the pool.
+  const ids = randomHex(24);
+  return { traceId: ids.slice(0, 32), spanId: ids.slice(32), parentSpanId: undefined, flags: '01' };
 }
 
 export function formatTraceparent(trace: TraceContext): string {
