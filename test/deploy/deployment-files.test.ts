@@ -114,10 +114,13 @@ describe('services and topology', () => {
     expect(triggers.map((t) => t['type'])).toEqual(triggers.map(() => 'kafka'));
     const metadata = triggers.map((t) => record(t['metadata'], 'trigger metadata'));
     expect(metadata.map((m) => m['topic']).sort()).toEqual(consumed.map((t) => t.name).sort());
-    const groups = new Set(consumed.flatMap((t) => t.consumers.flatMap((c) => (c.kind === 'stage' && c.service === service ? [c.group] : []))));
-    expect([...groups]).toEqual([groupIdOf(service as SeamService)]);
+    // Each trigger watches the group topology names for that topic (seam.<service>, or
+    // seam.<service>.<part> for a second consumer of the same service, like the scorer's events).
+    const groupOf = (topic: unknown) => consumed.find((t) => t.name === topic)?.consumers.find((c) => c.kind === 'stage' && c.service === service);
     for (const m of metadata) {
-      expect(m['consumerGroup']).toBe(groupIdOf(service as SeamService));
+      const consumer = groupOf(m['topic']);
+      expect(consumer?.kind === 'stage' ? consumer.group : undefined, `group for ${String(m['topic'])}`).toBe(m['consumerGroup']);
+      expect(String(m['consumerGroup']).startsWith(groupIdOf(service as SeamService))).toBe(true);
       expect(m['bootstrapServers']).toBe(commonData['KAFKA_BROKERS']);
       expect(Number(text(m['lagThreshold'], 'lagThreshold'))).toBeGreaterThan(0);
     }

@@ -33,7 +33,9 @@ const pipeline: PipelineTopic[] = [
   {
     name: 'enriched', partitions: HOT_PATH_PARTITIONS, key: 'eventId (qradar:offense:<id>, cloudtrail:<eventID>, ...)',
     cleanupPolicy: 'delete', retentionMs: 7 * day, valueSchema: 'SecurityEvent' satisfies SchemaName,
-    producers: ['enricher'], consumers: [stage('correlator')], dlq: true,
+    // The scorer keeps a compact copy of each event (its own group, `seam.scorer.events`) to score
+    // incidents with their members' enrichment.
+    producers: ['enricher'], consumers: [stage('correlator'), { kind: 'stage', service: 'scorer', group: `${groupIdOf('scorer')}.events` }], dlq: true,
   },
   {
     name: 'correlated', partitions: HOT_PATH_PARTITIONS, key: 'incidentId', cleanupPolicy: 'compact', retentionMs: null,

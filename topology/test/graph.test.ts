@@ -51,8 +51,10 @@ describe('topology graph', () => {
     }
   });
 
-  it('stage consumer groups are seam.<service>', () => {
-    for (const topic of TOPICS) for (const c of topic.consumers) if (c.kind === 'stage') expect(c.group).toBe(groupIdOf(c.service));
+  it('stage consumer groups are seam.<service>, or seam.<service>.<part> for a second consumer of the same service', () => {
+    for (const topic of TOPICS) {
+      for (const c of topic.consumers) if (c.kind === 'stage') expect(c.group === groupIdOf(c.service) || c.group.startsWith(`${groupIdOf(c.service)}.`), c.group).toBe(true);
+    }
   });
 
   it('renders a table and a Mermaid flowchart', () => {

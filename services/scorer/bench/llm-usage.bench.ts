@@ -20,6 +20,7 @@ import { createOpenAiChat } from '../src/adapters/openai-chat';
 import { LocalScoredVersions, RedisGuard, RedisRefinementCache, RedisScoredVersions, TieredRefinementCache, type ScoredVersions } from '../src/adapters/redis-cache';
 import { defaultRiskModel } from '../src/default-config';
 import { DEFAULT_REFINER_SETTINGS, LruRefinementCache, Refiner, loadPrompt, type ChatModel, type RefinementCache } from '../src/llm/index';
+import { LocalEventStore } from '../src/adapters/event-store';
 import { scorerStage, type ScoredEvent } from '../src/stage';
 
 const args = process.argv.slice(2);
@@ -119,6 +120,8 @@ async function run(
   const stage = scorerStage({
     topics: { correlated: 'correlated', verdicts: 'verdicts', audit: 'llm.audit' },
     codecs: { incident: jsonCodec<unknown>(), verdict: jsonCodec<Verdict>(), audit: jsonCodec<LlmInference>() },
+    // No member events in this stream (summary-only incidents, as measured before the event store): never wait.
+    events: { topic: 'enriched', codec: jsonCodec<unknown>(), store: new LocalEventStore(3_600_000), maxBytes: 8_192, maxMembers: 200, waitMs: 0, ttlMs: 3_600_000, retryMaxAttempts: 5 },
     riskModel, refiner, producer: new NullProducer(), scored, now: () => Date.now(), onScored: (e) => events.push(e),
   });
   const ctx: HandlerContext = { stage: 'scorer', log, trace: continueTrace(undefined), attempt: 1, signal: new AbortController().signal };

@@ -125,7 +125,7 @@ describe('baseline factors', () => {
     expect(partial.confidence).toBeLessThan(complete.confidence);
     expect(factorNamed(partial, 'incomplete-context')?.detail).toBe('enrichment missing from cmdb, intel');
     const absent = scoreBaseline({ incident: incidentOf([full]), events: [] }, defaultModel, STAMP);
-    expect(factorNamed(absent, 'incomplete-context')?.detail).toBe('1 member event(s) unavailable');
+    expect(factorNamed(absent, 'incomplete-context')?.detail).toBe(`1 member event(s) unavailable (${full.eventId})`);
     expect(absent.riskScore).toBe(complete.riskScore);
   });
 

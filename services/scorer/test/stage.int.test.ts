@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createKit, DLQ_HEADERS, loadConfig, type AvroSchemaJson, type Kit, type StageHandle } from '@seam/kit';
-import { incidentSchema, llmInferenceSchema, schemas, verdictSchema, type Incident, type LlmInference, type Verdict } from '@seam/schemas';
+import { incidentSchema, llmInferenceSchema, schemas, securityEventSchema, verdictSchema, type Incident, type LlmInference, type SecurityEvent, type Verdict } from '@seam/schemas';
 import { startFakeOpenAi, steps, type FakeOpenAi } from '@seam/infra/llm/fake-openai';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scorerConfigSchema, type ScorerConfig } from '../src/config';
-import { startScorer } from '../src/main';
+import { startScorer, type ScorerDeps } from '../src/main';
 
 /**
  * The scorer stage on the real broker, schema registry and Redis, with the scripted fake OpenAI
@@ -25,7 +25,7 @@ function endpoint(name: string): string {
 }
 const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const silent = () => new Writable({ write: (_chunk, _enc, callback) => callback() });
-const avsc = (name: 'Incident' | 'Verdict' | 'LlmInference') => schemas[name].avsc as unknown as AvroSchemaJson;
+const avsc = (name: 'Incident' | 'Verdict' | 'LlmInference' | 'SecurityEvent') => schemas[name].avsc as unknown as AvroSchemaJson;
 const kafka = new Kafka({ clientId: 'scorer-int-test', brokers: endpoint('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
 
 async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
@@ -77,7 +77,7 @@ const incident = (incidentId: string, version: number, titles: readonly string[]
   sources: titles.length > 1 ? { qradar: Math.ceil(titles.length / 2), cloudtrail: Math.floor(titles.length / 2) } : { qradar: 1 },
 });
 
-const topics = { correlated: unique('sc-correlated'), verdicts: unique('sc-verdicts'), audit: unique('sc-audit') };
+const topics = { correlated: unique('sc-correlated'), verdicts: unique('sc-verdicts'), audit: unique('sc-audit'), enriched: unique('sc-enriched') };
 const dlq = `${topics.correlated}.dlq`;
 const redisPrefix = `${unique('seam-test:scorer')}:`;
 let fake: FakeOpenAi;
@@ -88,8 +88,8 @@ let verdictsOut: { records: Collected[]; stop: () => Promise<void> };
 let auditOut: { records: Collected[]; stop: () => Promise<void> };
 let dlqOut: { records: Collected[]; stop: () => Promise<void> };
 
-function config(): ScorerConfig {
-  return loadConfig(scorerConfigSchema, {
+function config(overrides: Record<string, string | undefined> = {}): ScorerConfig {
+  const env: Record<string, string | undefined> = {
     KAFKA_BROKERS: endpoint('KAFKA_BROKERS'),
     SCHEMA_REGISTRY_URL: endpoint('SCHEMA_REGISTRY_URL'),
     SCHEMA_REGISTRY_AUTO_REGISTER: 'true',
@@ -109,13 +109,17 @@ function config(): ScorerConfig {
     LLM_API_KEY: KEY,
     LLM_TIMEOUT_MS: '2000',
     LLM_DEADLINE_MS: '5000',
-  });
+    SCORER_EVENTS_TOPIC: topics.enriched,
+    ...overrides,
+  };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
+  return loadConfig(scorerConfigSchema, env);
 }
 
-async function startInstance(): Promise<void> {
-  const cfg = config();
+async function startInstance(overrides: Record<string, string | undefined> = {}, deps: ScorerDeps = {}): Promise<void> {
+  const cfg = config(overrides);
   const kit = createKit(cfg, { service: 'scorer-int-test', defaultMetrics: false, logDestination: silent() });
-  const handle = await startScorer(cfg, kit, { handleSignals: false, exit: () => undefined });
+  const handle = await startScorer(cfg, kit, { handleSignals: false, exit: () => undefined }, deps);
   stages.push({ kit, handle });
 }
 
@@ -149,7 +153,7 @@ beforeAll(async () => {
   fake = await startFakeOpenAi({ apiKey: KEY, script: (r) => (r.text.includes('fault-500') ? steps.serverError(500) : steps.valid({ severity: 'medium', riskScore: 50 })) });
   await withAdmin((admin) => admin.createTopics({
     waitForLeaders: true,
-    topics: [topics.correlated, topics.verdicts, topics.audit, dlq].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
+    topics: [topics.correlated, topics.verdicts, topics.audit, topics.enriched, dlq].map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })),
   }));
   codecKit = createKit(config(), { service: 'scorer-int-codecs', defaultMetrics: false, logDestination: silent() });
   producer = kafka.producer();
@@ -166,7 +170,7 @@ afterAll(async () => {
   const keys = await redis.keys(`${redisPrefix}*`);
   if (keys.length > 0) await redis.del(...keys);
   await codecKit.close();
-  await withAdmin((admin) => admin.deleteTopics({ topics: [topics.correlated, topics.verdicts, topics.audit, dlq] })).catch(() => undefined);
+  await withAdmin((admin) => admin.deleteTopics({ topics: [topics.correlated, topics.verdicts, topics.audit, topics.enriched, dlq] })).catch(() => undefined);
   await fake.close();
 }, 60_000);
 
@@ -257,4 +261,123 @@ describe('scorer stage (Kafka, registry, Redis, fake OpenAI)', () => {
     expect(audit.filter((a) => a.outcome !== 'cache_hit').map((a) => a.incidentId)).toEqual(['inc-c', 'inc-c', 'inc-c']);
     expect(fake.requests.length - calls).toBe(3); // inc-c's three attempts only
   }, 90_000);
+});
+
+/**
+ * Member events from `enriched` (own consumer group, compact records in Redis): an incident whose
+ * member carries a crown-jewel asset, an exploitable vulnerability and a malicious intel verdict is
+ * scored with them; an incident that arrives before its events waits for them (RetriableError with
+ * the kit's backoff); one whose event never comes is still scored, naming the missing member.
+ * Own topics, baseline only (no LLM), Redis standalone.
+ */
+describe('scorer stage with member events (enriched → Redis event store)', () => {
+  const ev = { correlated: unique('sce-correlated'), verdicts: unique('sce-verdicts'), audit: unique('sce-audit'), enriched: unique('sce-enriched') };
+  const evTopics = [ev.correlated, ev.verdicts, ev.audit, ev.enriched, `${ev.correlated}.dlq`, `${ev.enriched}.dlq`];
+  const uid = randomBytes(3).toString('hex');
+  const stored: { eventId: string; at: number }[] = [];
+  let out: { records: Collected[]; stop: () => Promise<void> };
+  const WAIT_MS = 5_000;
+
+  const securityEvent = (eventId: string, more: Partial<Record<'entities' | 'enrichment', unknown>> = {}): SecurityEvent => securityEventSchema.parse({
+    eventId, source: 'qradar', rawKind: 'qradar_offense', sourceId: eventId.split(':').at(-1), observedAt: T0, sourceUpdatedAt: T0, ingestedAt: Date.now(),
+    title: 'Exploit attempt against database server', category: 'exploit', sourceSeverity: 60, raw: '{}',
+    entities: { ips: [{ address: '203.0.113.66', role: 'actor', scope: 'public', namespace: null }, { address: '10.20.0.5', role: 'target', scope: 'private', namespace: 'corp' }] },
+    ...more,
+  });
+  const crownJewel = {
+    enrichment: {
+      assets: [{ key: '10.20.0.5', owner: 'dba-lead@corp.example', supportGroup: 'DBA', businessUnit: 'Finance', criticality: 5, tags: [], internetFacing: false }],
+      vulns: [{ cve: 'CVE-2024-21762', cvss: 9.8, exploitAvailable: true, host: '10.20.0.5' }],
+      intel: [{ indicator: '203.0.113.66', verdict: 'malicious', score: 95, source: 'intel-feed', tags: ['c2'] }],
+    },
+  };
+  const single = (incidentId: string, eventId: string, updatedAt: number): Incident => incidentSchema.parse({
+    incidentId, version: 1, status: 'open', firstSeen: T0, lastSeen: T0, updatedAt,
+    members: [{ eventId, source: 'qradar', observedAt: T0, title: 'Exploit attempt against database server', sourceSeverity: 60 }],
+    hybrid: false, sources: { qradar: 1 },
+  });
+
+  const sendEvents = async (events: readonly SecurityEvent[]) => {
+    const codec = codecKit.avro<SecurityEvent>(avsc('SecurityEvent'));
+    const messages = await Promise.all(events.map(async (e) => ({ key: e.eventId, value: await codec.encode(e, ev.enriched) })));
+    await producer.send({ topic: ev.enriched, messages });
+  };
+  const sendIncidents = async (incidents: readonly Incident[]) => {
+    const codec = codecKit.avro<Incident>(avsc('Incident'));
+    const messages = await Promise.all(incidents.map(async (i) => ({ key: i.incidentId, value: await codec.encode(i, ev.correlated) })));
+    await producer.send({ topic: ev.correlated, messages });
+  };
+  const verdictOf = async (incidentId: string): Promise<Verdict | undefined> => {
+    const codec = verdictCodec();
+    const record = out.records.find((r) => r.key === incidentId);
+    return record === undefined ? undefined : verdictSchema.parse(await codec.decode(record.value, ev.verdicts));
+  };
+  const names = (v: Verdict | undefined) => (v?.factors ?? []).map((f) => f.name);
+
+  beforeAll(async () => {
+    await stopInstances();
+    await withAdmin((admin) => admin.createTopics({ waitForLeaders: true, topics: evTopics.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })) }));
+    out = await collect(ev.verdicts);
+    await startInstance({
+      SCORER_INPUT_TOPIC: ev.correlated, SCORER_OUTPUT_TOPIC: ev.verdicts, SCORER_AUDIT_TOPIC: ev.audit, SCORER_EVENTS_TOPIC: ev.enriched,
+      SCORER_REDIS_PREFIX: `${redisPrefix}ev:`, KAFKA_GROUP_ID: unique('scorer-ev'),
+      LLM_BASE_URL: undefined, LLM_API_KEY: undefined,
+      RETRY_MAX_ATTEMPTS: '12', RETRY_INITIAL_DELAY_MS: '200', RETRY_MAX_DELAY_MS: '1000', SCORER_EVENT_WAIT_MS: String(WAIT_MS),
+    }, { onEventStored: (e) => stored.push({ eventId: e.eventId, at: Date.now() }) });
+  }, 60_000);
+
+  afterAll(async () => {
+    await stopInstances().catch(() => undefined);
+    await out?.stop().catch(() => undefined);
+    await withAdmin((admin) => admin.deleteTopics({ topics: evTopics })).catch(() => undefined);
+  }, 60_000);
+
+  it('a member event with a crown-jewel asset, an exploitable vuln and malicious intel raises the score over the same incident without it', async () => {
+    const rich = `qradar:offense:${uid}-r1`;
+    await sendEvents([securityEvent(rich, crownJewel)]);
+    await until(() => stored.some((s) => s.eventId === rich), 'the event stored');
+    // inc-bare: same member summary, its event never published; updated 3 days ago (past the event TTL): no wait.
+    await sendIncidents([single('ev-rich', rich, Date.now()), single('ev-bare', `qradar:offense:${uid}-b1`, Date.now() - 3 * 86_400_000)]);
+    await until(() => out.records.length >= 2, 'two verdicts');
+    const withEvent = await verdictOf('ev-rich');
+    const without = await verdictOf('ev-bare');
+    expect(names(withEvent)).toEqual(expect.arrayContaining(['asset-criticality', 'exploitable-vulnerability', 'threat-intel']));
+    expect(names(withEvent)).not.toContain('incomplete-context');
+    expect(withEvent?.factors.find((f) => f.name === 'threat-intel')?.points).toBe(19);
+    expect(withEvent?.owner.team).toBe('DBA');
+    expect(names(without)).not.toContain('asset-criticality');
+    expect(without?.factors.find((f) => f.name === 'incomplete-context')?.detail).toBe(`1 member event(s) unavailable (qradar:offense:${uid}-b1)`);
+    expect(withEvent?.riskScore).toBeGreaterThanOrEqual((without?.riskScore ?? 100) + 40);
+    expect(withEvent?.confidence).toBeGreaterThan(without?.confidence ?? 1);
+  }, 60_000);
+
+  it('an incident that arrives before its member event is scored once the event lands (within the wait)', async () => {
+    const late = `qradar:offense:${uid}-l1`;
+    const sentAt = Date.now();
+    await sendIncidents([single('ev-late', late, Date.now())]);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(out.records.filter((r) => r.key === 'ev-late')).toHaveLength(0); // still waiting
+    await sendEvents([securityEvent(late, crownJewel)]);
+    await until(() => out.records.some((r) => r.key === 'ev-late'), 'the late incident scored', 20_000);
+    const verdict = await verdictOf('ev-late');
+    expect(names(verdict)).toEqual(expect.arrayContaining(['asset-criticality', 'exploitable-vulnerability', 'threat-intel']));
+    expect(names(verdict)).not.toContain('incomplete-context');
+    const storedAt = stored.find((s) => s.eventId === late)?.at ?? Infinity;
+    expect(storedAt - sentAt).toBeGreaterThanOrEqual(1_500);
+    expect(out.records.filter((r) => r.key === 'ev-late')).toHaveLength(1); // one baseline, no early one
+  }, 60_000);
+
+  it('a member event that never arrives: a baseline verdict after the bounded wait, naming the missing member', async () => {
+    const never = `qradar:offense:${uid}-n1`;
+    const sentAt = Date.now();
+    await sendIncidents([single('ev-never', never, Date.now())]);
+    await until(() => out.records.some((r) => r.key === 'ev-never'), 'the incident scored without its event', 30_000);
+    const elapsed = Date.now() - sentAt;
+    expect(elapsed).toBeGreaterThanOrEqual(WAIT_MS - 500);
+    expect(elapsed).toBeLessThan(WAIT_MS + 8_000);
+    const verdict = await verdictOf('ev-never');
+    expect(verdict?.phase).toBe('baseline');
+    expect(verdict?.factors.find((f) => f.name === 'incomplete-context')?.detail).toBe(`1 member event(s) unavailable (${never})`);
+    expect(names(verdict)).not.toContain('threat-intel');
+  }, 60_000);
 });

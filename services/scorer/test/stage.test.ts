@@ -1,13 +1,14 @@
 import { Writable } from 'node:stream';
 import { continueTrace, createLogger, createRedis, jsonCodec, RetriableError, type HandlerContext, type ProducerPort, type TopicMessages } from '@seam/kit';
-import { incidentSchema, verdictSchema, type Incident, type LlmInference, type Verdict } from '@seam/schemas';
+import { incidentSchema, verdictSchema, type Incident, type LlmInference, type SecurityEvent, type Verdict } from '@seam/schemas';
 import { startFakeOpenAi, steps, type FakeOpenAi } from '@seam/infra/llm/fake-openai';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOpenAiChat } from '../src/adapters/openai-chat';
 import { LocalScoredVersions, RedisGuard, RedisRefinementCache, RedisScoredVersions, TieredRefinementCache, type ScoredVersions } from '../src/adapters/redis-cache';
 import { DEFAULT_REFINER_SETTINGS, LruRefinementCache, Refiner, loadPrompt, type RefinementCache } from '../src/llm/index';
-import { scorerStage, type ScoredEvent } from '../src/stage';
-import { T0, defaultModel } from './fixtures';
+import { LocalEventStore } from '../src/adapters/event-store';
+import { scorerEventsStage, scorerStage, type ScoredEvent, type ScorerEventOptions } from '../src/stage';
+import { T0, asset, defaultModel, event, factorNamed, incidentOf, targetIp } from './fixtures';
 
 /** The stage handler without a broker: verdict versions, order, stale versions, LLM faults, Redis down. */
 
@@ -39,22 +40,29 @@ afterEach(async () => {
   await fake.close();
 });
 
-function build(cache: RefinementCache, scored: ScoredVersions = new LocalScoredVersions(), logLines: string[] = []) {
+function build(cache: RefinementCache, scored: ScoredVersions = new LocalScoredVersions(), logLines: string[] = [], eventOptions: Partial<ScorerEventOptions> = {}) {
   const logger = createLogger({ service: 'scorer-test', level: 'info', destination: new Writable({ write: (chunk, _enc, cb) => { logLines.push(String(chunk)); cb(); } }) });
   const producer = new CollectingProducer();
   const events: ScoredEvent[] = [];
   const refiner = new Refiner({
     ...DEFAULT_REFINER_SETTINGS, prompt: loadPrompt('refine.v1'), timeoutMs: 1_000, deadlineMs: 3_000, backoff: { initialMs: 5, maxMs: 20, multiplier: 2 },
   }, { chat: createOpenAiChat({ baseURL: fake.baseURL, model: 'fake-model', apiKey: KEY }), riskModel: defaultModel, cache });
+  const eventSide: ScorerEventOptions = {
+    topic: 'enriched', codec: jsonCodec<unknown>(), store: new LocalEventStore(3_600_000), maxBytes: 8_192, maxMembers: 200, waitMs: 0, ttlMs: 3_600_000, retryMaxAttempts: 5, ...eventOptions,
+  };
+  const eventsStage = scorerEventsStage({ events: eventSide });
   const stage = scorerStage({
     topics: { correlated: 'correlated', verdicts: 'verdicts', audit: 'llm.audit' },
     codecs: { incident: jsonCodec<unknown>(), verdict: jsonCodec<Verdict>(), audit: jsonCodec<LlmInference>() },
+    events: eventSide,
     riskModel: defaultModel, refiner, producer, scored, now: () => T0 + 1_000, onScored: (e) => events.push(e),
   });
   const ctx: HandlerContext = { stage: 'scorer', log: logger, trace: continueTrace(undefined), attempt: 1, signal: new AbortController().signal };
-  const handle = (value: Incident) =>
-    stage.handle({ input: 'correlated', topic: 'correlated', partition: 0, offset: '0', key: null, value, headers: {}, timestamp: undefined }, ctx);
-  return { stage, producer, events, handle, logLines };
+  const handle = (value: Incident, attempt = 1) =>
+    stage.handle({ input: 'correlated', topic: 'correlated', partition: 0, offset: '0', key: null, value, headers: {}, timestamp: undefined }, { ...ctx, attempt });
+  const store = (value: SecurityEvent) =>
+    eventsStage.handle({ input: 'events', topic: 'enriched', partition: 0, offset: '0', key: null, value, headers: {}, timestamp: undefined }, ctx);
+  return { stage, producer, events, handle, store, logLines };
 }
 
 const tags = (verdicts: readonly Verdict[]) => verdicts.map((v) => `${v.incidentId}:${v.verdictVersion}:${v.phase}`);
@@ -125,5 +133,49 @@ describe('scorer stage handler', () => {
     } finally {
       redis.disconnect();
     }
+  });
+
+  it('scores members with their stored events (enriched input), waits for missing ones while attempts remain, then names them', async () => {
+    const { producer, handle, store, events } = build(new LruRefinementCache(), undefined, [], { waitMs: 10_000, retryMaxAttempts: 3 });
+    const crownJewel = event({
+      eventId: 'qradar:offense:cj-1', sourceSeverity: 60,
+      entities: { ips: [targetIp('10.0.0.5')] },
+      enrichment: { assets: [asset('10.0.0.5', 5)], vulns: [{ cve: 'CVE-2024-9', cvss: 9, exploitAvailable: true, host: '10.0.0.5' }] },
+    });
+    const later = event({ eventId: 'qradar:offense:cj-2', sourceSeverity: 30 });
+    const inc = incidentOf([crownJewel, later], { incidentId: 'i7', updatedAt: T0 });
+    expect(await store(crownJewel)).toEqual([]);
+    // cj-2 is not stored: attempts 1 and 2 wait (RetriableError), nothing is produced.
+    await expect(handle(inc, 1)).rejects.toBeInstanceOf(RetriableError);
+    await expect(handle(inc, 2)).rejects.toBeInstanceOf(RetriableError);
+    expect(producer.verdicts).toHaveLength(0);
+    // The last attempt never waits (it would end in the DLQ): scored with what is there.
+    await handle(inc, 3);
+    const baseline = producer.verdicts.find((v) => v.phase === 'baseline');
+    expect(factorNamed(baseline ?? { factors: [] }, 'exploitable-vulnerability')?.points).toBe(13.5);
+    expect(baseline?.evidence).toContain('qradar:offense:cj-1');
+    expect(factorNamed(baseline ?? { factors: [] }, 'asset-criticality')?.points).toBe(20);
+    expect(factorNamed(baseline ?? { factors: [] }, 'incomplete-context')?.detail).toBe('1 member event(s) unavailable (qradar:offense:cj-2)');
+    expect(events.at(-1)?.memberEvents).toEqual({ loaded: 1, missing: 1, notLoaded: 0 });
+    // Once cj-2 lands, the next version is scored at once with both.
+    await store(later);
+    await handle(incidentOf([crownJewel, later], { incidentId: 'i7', version: 2, updatedAt: T0 }), 1);
+    expect(events.at(-1)?.memberEvents).toEqual({ loaded: 2, missing: 0, notLoaded: 0 });
+  });
+
+  it('loads at most maxMembers member events, the most severe first, and says so', async () => {
+    const { producer, handle, store } = build(new LruRefinementCache(), undefined, [], { maxMembers: 2, waitMs: 10_000 });
+    const members = [10, 90, 50, 70].map((sourceSeverity, i) => event({ eventId: `qradar:offense:cap-${i}`, sourceSeverity }));
+    for (const m of members) await store(m);
+    await handle(incidentOf(members, { incidentId: 'i8', updatedAt: T0 }));
+    const baseline = producer.verdicts.find((v) => v.phase === 'baseline');
+    expect(factorNamed(baseline ?? { factors: [] }, 'incomplete-context')?.detail)
+      .toBe('2 member event(s) not loaded: over the cap of 2 members per incident, the most severe were loaded');
+  });
+
+  it('an incident version older than the event TTL never waits (a replay whose events may have expired)', async () => {
+    const { producer, handle } = build(new LruRefinementCache(), undefined, [], { waitMs: 10_000, ttlMs: 500 });
+    await handle(incident('i9', 1, ['Brute force'])); // updatedAt T0 + 1, now T0 + 1000
+    expect(tags(producer.verdicts)[0]).toBe('i9:1:baseline');
   });
 });

@@ -51,6 +51,8 @@ const round1 = (value: number): number => Math.round(value * 10) / 10;
 const round2 = (value: number): number => Math.round(value * 100) / 100;
 const clamp = (value: number, low: number, high: number): number => Math.min(high, Math.max(low, value));
 const show = (value: string): string => sanitizeText(value, 64);
+/** Unavailable member events named in the `incomplete-context` factor; the rest are counted. */
+const MAX_NAMED_ABSENT = 3;
 const INSTANCE_ID = /^i-[0-9a-f]{8,17}$/;
 const INSTANCE_ARN = /^arn:aws[a-z-]*:ec2:[^:]*:\d*:instance\/(i-[0-9a-f]{8,17})$/;
 
@@ -99,8 +101,9 @@ function instanceIdOf(resource: string): string | null {
   return INSTANCE_ARN.exec(resource)?.[1] ?? null;
 }
 
-function isPrivileged(model: RiskModel, context: ScoringContext, canonical: string, raw: string, kind: string): boolean {
+function isPrivileged(model: RiskModel, context: ScoringContext, canonical: string, raw: string, kind: string, flag: boolean | null | undefined): boolean {
   return kind === 'root'
+    || flag === true
     || context.privilegedIdentities?.has(canonical) === true
     || matchesAny(model.privilegedGlobs, canonical)
     || matchesAny(model.privilegedGlobs, raw);
@@ -168,11 +171,15 @@ export function assess(input: ScoringInput, model: RiskModel): Assessment {
   const patternHits: string[][] = model.patterns.map(() => []);
   const patternValues: (string | null)[] = model.patterns.map(() => null);
   let unavailable = 0;
+  const absentIds: string[] = [];
+  let notLoaded = 0;
 
   for (const member of members) {
     const event = events.get(member.eventId);
     if (event === undefined) {
       unavailable += 1;
+      if (context.notLoaded?.eventIds.has(member.eventId) === true) notLoaded += 1;
+      else absentIds.push(member.eventId);
       continue;
     }
     const eventId = event.eventId;
@@ -200,7 +207,7 @@ export function assess(input: ScoringInput, model: RiskModel): Assessment {
     }
     for (const provider of enrichment.missing) missing.add(provider);
     for (const identity of event.entities.identities) {
-      if (!isPrivileged(model, context, identity.canonical, identity.raw, identity.kind)) continue;
+      if (!isPrivileged(model, context, identity.canonical, identity.raw, identity.kind, identity.privileged)) continue;
       if (privileged === null) privileged = { identity: identity.canonical, eventIds: [eventId] };
       else if (privileged.eventIds[privileged.eventIds.length - 1] !== eventId) privileged.eventIds.push(eventId);
     }
@@ -322,7 +329,14 @@ export function assess(input: ScoringInput, model: RiskModel): Assessment {
   if (missing.size > 0 || unavailable > 0) {
     const parts: string[] = [];
     if (missing.size > 0) parts.push(`enrichment missing from ${[...missing].sort().map(show).join(', ')}`);
-    if (unavailable > 0) parts.push(`${unavailable} member event(s) unavailable`);
+    if (absentIds.length > 0) {
+      const named = absentIds.slice(0, MAX_NAMED_ABSENT).map(show).join(', ');
+      const more = absentIds.length > MAX_NAMED_ABSENT ? `, +${absentIds.length - MAX_NAMED_ABSENT} more` : '';
+      parts.push(`${absentIds.length} member event(s) unavailable (${named}${more})`);
+    }
+    if (notLoaded > 0) {
+      parts.push(`${notLoaded} member event(s) not loaded: over the cap of ${context.notLoaded?.cap ?? 0} members per incident, the most severe were loaded`);
+    }
     factors.push({ name: 'incomplete-context', points: 0, detail: parts.join('; '), evidence: [] });
   }
 

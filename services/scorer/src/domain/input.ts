@@ -12,6 +12,11 @@ export interface ScoringContext {
   readonly privilegedIdentities?: ReadonlySet<string>;
   /** User agent per member eventId (CloudTrail `userAgent`), for benign-user-agent patterns. */
   readonly userAgents?: ReadonlyMap<string, string>;
+  /**
+   * Members whose events were deliberately not loaded (over the per-incident cap; the most severe
+   * members were loaded). Named as such in the `incomplete-context` factor, not as unavailable.
+   */
+  readonly notLoaded?: { readonly eventIds: ReadonlySet<string>; readonly cap: number };
 }
 
 export interface ScoringInput {

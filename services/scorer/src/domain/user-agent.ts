@@ -3,10 +3,12 @@ import type { SecurityEvent } from '@seam/schemas/records/security-event';
 /**
  * The user agent of a CloudTrail event (`userAgent`) or of a GuardDuty API-call finding
  * (native `service.action.awsApiCallAction.userAgent`, or the ASFF ProductFields entry when present),
- * read from `raw`; null otherwise.
+ * from the v2 field `userAgent` when set, else read from `raw`; null otherwise.
  * Parses JSON, so callers build ScoringContext.userAgents once per event, outside the hot path.
  */
 export function userAgentOf(event: SecurityEvent): string | null {
+  // SecurityEvent v2 carries it (filled by the enricher); v1 records only have it in `raw`.
+  if (typeof event.userAgent === 'string') return event.userAgent;
   if (event.source !== 'cloudtrail' && event.source !== 'guardduty') return null;
   let raw: unknown;
   try {
