@@ -18,6 +18,15 @@ export const correlatorConfigSchema = defineConfigSchema({
   CORRELATOR_REDIS_PREFIX: z.string().min(1).default('seam:'),
   /** How often due (debounced / settled) versions are emitted without input; 0 disables. */
   CORRELATOR_TICK_INTERVAL_MS: envInt(1_000, 0),
+  /**
+   * A partition whose last record arrived more than this long ago (wall ms) stops holding the
+   * watermark back: it counts with max(its newest event time, now). 0 disables.
+   */
+  CORRELATOR_IDLE_ADVANCE_MS: envInt(60_000, 0),
+  /** Bound on the IP decisions / settles / dedup expiries / emitted roots of one advance or tick. */
+  CORRELATOR_MAX_PER_ADVANCE: envInt(2_000, 1),
+  /** Emission lease: a root popped for emission and not acknowledged within this is emitted again. 0 disables. */
+  CORRELATOR_EMISSION_LEASE_MS: envInt(30_000, 0),
   CORRELATOR_WINDOW_IP_MS: envInt(60 * MINUTE, 1),
   CORRELATOR_WINDOW_IDENTITY_MS: envInt(60 * MINUTE, 1),
   CORRELATOR_GRACE_MS: envInt(5 * MINUTE, 0),
@@ -59,6 +68,15 @@ export function buildCorrelatorStage(config: CorrelatorConfig, kit: Kit) {
     prefix: config.CORRELATOR_REDIS_PREFIX,
     config: correlationConfigFrom(config),
     clock: { now: () => Date.now() },
+    idleAdvanceMs: config.CORRELATOR_IDLE_ADVANCE_MS,
+    maxPerAdvance: config.CORRELATOR_MAX_PER_ADVANCE,
+    emissionLeaseMs: config.CORRELATOR_EMISSION_LEASE_MS,
+    onIdleAdvance: (info) => {
+      kit.logger.info(
+        { watermark: info.watermark, strictWatermark: info.strictWatermark, idlePartitions: info.idlePartitions },
+        info.idlePartitions.length > 0 ? 'watermark advanced past idle partitions' : 'no idle partition moves the watermark any more',
+      );
+    },
   });
   return correlatorStage({
     topics: { enriched: config.CORRELATOR_INPUT_TOPIC, correlated: config.CORRELATOR_OUTPUT_TOPIC },

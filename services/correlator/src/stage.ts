@@ -8,10 +8,15 @@ export interface CorrelationStore {
   ingest(event: CorrelationEvent, partition: string): Promise<IngestOutcome>;
   /** The events of one partition batch in offset order; one outcome per event. */
   ingestBatch(events: readonly CorrelationEvent[], partition: string): Promise<IngestOutcome[]>;
-  /** Moves event time to the shared watermark (IP decisions, settling, dedup expiry). */
-  advance(): Promise<void>;
+  /**
+   * Moves event time to the shared watermark (IP decisions, settling, dedup expiry). `more` when
+   * the work per call was bounded and some is left (the timer then runs again at once).
+   */
+  advance(): Promise<{ readonly more: boolean } | void>;
   /** Versions whose debounce elapsed; exactly one instance gets each. */
   tick(): Promise<IncidentVersion[]>;
+  /** The versions returned by `tick` were produced (releases their emission leases). */
+  ack?(versions: readonly IncidentVersion[]): Promise<void>;
 }
 
 export interface CorrelatorStageOptions {
@@ -34,11 +39,13 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
 
-  const emitDue = async (ctx: StageLifecycleContext, producer: ProducerPort): Promise<void> => {
+  /** One timer round; true when work is left (bounded advance) and the next round should not wait. */
+  const emitDue = async (ctx: StageLifecycleContext, producer: ProducerPort): Promise<boolean> => {
     try {
-      await store.advance();
+      const advanced = await store.advance();
+      const more = advanced?.more ?? false;
       const versions = await store.tick();
-      if (versions.length === 0) return;
+      if (versions.length === 0) return more;
       const messages = await Promise.all(
         versions.map(async (version) => ({
           key: version.incidentId,
@@ -47,19 +54,29 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
         })),
       );
       await producer.sendBatch([{ topic: topics.correlated, messages }]);
+      // Only after the broker acknowledged: a crash before leaves the emission lease to expire, and
+      // the versions are emitted again (same versions; the topic is compacted).
+      await store.ack?.(versions);
       ctx.log.debug({ versions: versions.length }, 'timer emitted incident versions');
+      return more;
     } catch (error) {
-      // The versions popped by this tick are lost from the due queue; the settled version and the
-      // next material change re-emit the incident (see README "Kafka stage").
+      // With an emission lease the popped roots come due again when it expires; without one the
+      // settled version and the next material change re-emit the incident (README "Kafka stage").
       ctx.log.warn({ err: error instanceof Error ? error.message : String(error) }, 'correlator timer tick failed');
+      return false;
     }
   };
 
-  const schedule = (ctx: StageLifecycleContext, producer: ProducerPort, intervalMs: number): void => {
+  const schedule = (ctx: StageLifecycleContext, producer: ProducerPort, intervalMs: number, delayMs = intervalMs): void => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = emitDue(ctx, producer).finally(() => schedule(ctx, producer, intervalMs));
-    }, intervalMs);
+      let more = false;
+      running = emitDue(ctx, producer)
+        .then((left) => {
+          more = left;
+        })
+        .finally(() => schedule(ctx, producer, intervalMs, more ? 0 : intervalMs));
+    }, delayMs);
     timer.unref();
   };
 
@@ -78,6 +95,8 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
       }
       await store.advance();
       const versions = await store.tick();
+      // Handed to the kit, which produces before committing (see handleBatch on what is not covered).
+      await store.ack?.(versions);
       const updatedAt = now();
       return versions.map((version) => ({
         to: 'correlated' as const,
@@ -114,6 +133,11 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
       if (last >= 0) {
         await store.advance();
         versions = await store.tick();
+        // The kit produces these outputs after this call returns and offers no hook after the
+        // produce, so the lease is released here: it covers a failure of this call after the pop
+        // (a Redis error retries the batch, whose redelivered records would not re-emit), not a
+        // crash between the return and the broker's ack. The timer path acks after its produce.
+        await store.ack?.(versions);
       }
       const updatedAt = now();
       const outputs = versions.map((version) => ({ to: 'correlated' as const, key: version.incidentId, value: toIncidentRecord(version, updatedAt) }));

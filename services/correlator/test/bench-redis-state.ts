@@ -2,7 +2,9 @@
  * Throughput of the Redis state, no Kafka:
  * `npx tsx services/correlator/test/bench-redis-state.ts [standalone|cluster] [batchSize]` (REDIS_URL / REDIS_CLUSTER_NODES).
  * batchSize 1 = one event per call (ingest + advance + tick per record, the old stage loop);
- * larger = `ingestBatch` + one advance + tick per batch (the batch stage). BENCH_STATE_EVENTS (default 20000).
+ * larger = `ingestBatch` + one advance + tick per batch (the batch stage). BENCH_STATE_EVENTS (default 20000);
+ * BENCH_MAX_PER_ADVANCE (default 2000): the bound of one advance()/tick() — the final settle of every
+ * incident runs as repeated bounded calls; `settleMaxCallMs` is the longest one (what a batch waits).
  */
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
@@ -23,7 +25,8 @@ if (redis instanceof Redis) {
   };
 }
 const prefix = `bench-${randomUUID().slice(0, 8)}:`;
-const state = new RedisCorrelationState({ redis, prefix, clock: { now: () => Date.now() }, config: { debounceMs: 0 } });
+const maxPerAdvance = Number(process.env.BENCH_MAX_PER_ADVANCE ?? 2000);
+const state = new RedisCorrelationState({ redis, prefix, clock: { now: () => Date.now() }, config: { debounceMs: 0 }, maxPerAdvance });
 const N = Number(process.env.BENCH_STATE_EVENTS ?? (batchSize === 1 ? 2000 : 20_000)), T0 = Date.UTC(2025, 0, 1);
 const event = (i: number): CorrelationEvent => ({ eventId: `e-${i}`, source: 'cloudtrail', observedAt: T0 + i * 50, title: 't', sourceSeverity: 10, tactics: [],
   ips: [{ address: `203.0.${Math.floor(i / 250) % 250}.${i % 250}`, role: 'actor', scope: 'public', namespace: '' }],
@@ -39,9 +42,18 @@ for (let i = 0; i < N; i += batchSize) {
 }
 const ms = performance.now() - started;
 const settleStart = performance.now();
-await state.observe('0', T0 + N * 50 + 48 * 3600_000); await state.advance(); versions += (await state.drain()).length;
+await state.observe('0', T0 + N * 50 + 48 * 3600_000);
+let settleCalls = 0;
+let settleMaxCallMs = 0;
+for (let more = true; more; settleCalls += 1) {
+  const callStart = performance.now();
+  more = (await state.advance()).more;
+  versions += (await state.tick()).length;
+  settleMaxCallMs = Math.max(settleMaxCallMs, performance.now() - callStart);
+}
+versions += (await state.drain()).length;
 const settleMs = performance.now() - settleStart;
-console.log(JSON.stringify({ mode, batchSize, events: N, ms: Math.round(ms), eventsPerSecond: Math.round(N / (ms / 1000)), versions, commandsPerEvent: Number((commands / N).toFixed(2)), settleMs: Math.round(settleMs) }));
+console.log(JSON.stringify({ mode, batchSize, events: N, ms: Math.round(ms), eventsPerSecond: Math.round(N / (ms / 1000)), versions, commandsPerEvent: Number((commands / N).toFixed(2)), settleMs: Math.round(settleMs), maxPerAdvance, settleCalls, settleMaxCallMs: Math.round(settleMaxCallMs) }));
 const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
 let left = 0;
 for (const node of nodes) { const keys = await node.keys(`${prefix}*`); left += keys.length; for (const k of keys) await redis.del(k); }

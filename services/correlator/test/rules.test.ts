@@ -121,7 +121,10 @@ describe('hot keys', () => {
     // e0..e2 see at most 3 identities in [t − W, t]; from e3 on the key is hot at the event.
     expect(groups(out)).toEqual([['e0', 'e1', 'e2'], ['e3'], ['e4'], ['e5']]);
     const e5 = out.find((version) => version.members.some((member) => member.eventId === 'e5'));
-    expect(e5?.hotKeys).toEqual([{ kind: 'ip', value: `ip:public:${nat}` }]);
+    // The count is the decision's: distinct identities in [t − W, t] at e5 (e0..e5), at e3 (e0..e3).
+    expect(e5?.hotKeys).toEqual([{ kind: 'ip', value: `ip:public:${nat}`, distinctIdentities: 6 }]);
+    const e3 = out.find((version) => version.members.some((member) => member.eventId === 'e3'));
+    expect(e3?.hotKeys).toEqual([{ kind: 'ip', value: `ip:public:${nat}`, distinctIdentities: 4 }]);
     expect(engine.hotKeys()).toEqual([]); // forgotten with the settled state
   });
 

@@ -2,7 +2,7 @@ import { incidentSchema, schemas, securityEventSchema, type SecurityEvent } from
 import { describe, expect, it } from 'vitest';
 import { toCorrelationEvent, toIncidentRecord } from '../src/adapters/security-event';
 import { extractKeys, compileKeyPolicy, parseCorrelationConfig } from '../src/domain/index';
-import { ev, actor, person, runAll, target, T0 } from './fixtures';
+import { ev, actor, groups, person, runAll, target, T0 } from './fixtures';
 
 const securityEvent = (overrides: Partial<SecurityEvent> = {}): SecurityEvent =>
   securityEventSchema.parse({
@@ -71,6 +71,45 @@ describe('SecurityEvent → CorrelationEvent', () => {
     expect(keys.rejected).toEqual([{ kind: 'identity', raw: 'AWSServiceRoleForConfig', reason: 'service-linked-role' }]);
   });
 
+  it('maps the v2 non-evidence fields onto flagged keys that are kept on the event and never link', () => {
+    const v2 = (eventId: string, source: 'cloudtrail' | 'qradar', minute: number): SecurityEvent =>
+      securityEvent({
+        eventId,
+        source,
+        rawKind: source === 'qradar' ? 'qradar_offense' : 'cloudtrail_event',
+        observedAt: T0 + minute * 60_000,
+        entities: {
+          ips: [{ address: '198.51.100.4', role: 'actor', scope: 'public', namespace: null, nonEvidence: true, nonEvidenceReason: 'test' }],
+          identities: [],
+          hosts: [],
+          cloudResources: [],
+          accounts: [],
+          nonEvidenceIps: [{ address: '52.94.0.1', role: 'actor', scope: 'public', namespace: null, nonEvidence: true, nonEvidenceReason: 'aws-service-call' }],
+          nonEvidenceIdentities: [
+            { canonical: 'config.amazonaws.com-session', raw: 'x', kind: 'iam_role_session', role: 'actor', resolved: false, nonEvidence: true, nonEvidenceReason: 'aws-service' },
+          ],
+        },
+      });
+    const mapped = [v2('cloudtrail:a', 'cloudtrail', 0), v2('qradar:offense:1', 'qradar', 1)].map(toCorrelationEvent);
+    const events = mapped.flatMap((result) => (result.ok ? [result.event] : []));
+    expect(events).toHaveLength(2);
+    const [first] = events;
+    if (first === undefined) return;
+    expect(first.ips).toEqual([
+      { address: '198.51.100.4', role: 'actor', scope: 'public', namespace: '', nonEvidence: true },
+      { address: '52.94.0.1', role: 'actor', scope: 'public', namespace: '', nonEvidence: true },
+    ]);
+    expect(first.identities).toEqual([{ canonical: 'config.amazonaws.com-session', kind: 'iam-role-session', servicePrincipal: true }]);
+    const keys = extractKeys(first, compileKeyPolicy(parseCorrelationConfig()));
+    expect([...keys.keys.keys()]).toEqual([]);
+    expect(keys.rejected.map((rejected) => rejected.raw).sort()).toEqual(['198.51.100.4', '52.94.0.1', 'config.amazonaws.com-session']);
+    // Both events share every one of those keys, inside the window: still two incidents.
+    expect(groups(runAll(events))).toEqual([['cloudtrail:a'], ['qradar:offense:1']]);
+    // Without the flags the same two events would link (the assertion above can fail).
+    const unflagged = events.map((event) => ({ ...event, ips: event.ips.map(({ nonEvidence: _n, ...ip }) => ip) }));
+    expect(groups(runAll(unflagged))).toEqual([['cloudtrail:a', 'qradar:offense:1']]);
+  });
+
   it('rejects an event whose source is unknown (it cannot be correlated)', () => {
     expect(toCorrelationEvent(securityEvent({ source: 'unknown' }))).toEqual({ ok: false, reason: 'source is unknown' });
   });
@@ -97,6 +136,16 @@ describe('IncidentVersion → Incident record', () => {
     const hybrid = versions.find((version) => version.members.length === 2 && version.status === 'settled');
     expect(hybrid && toIncidentRecord(hybrid, 1).sources).toEqual({ cloudtrail: 1, qradar: 1 });
     expect(hybrid?.hybrid).toBe(true);
+  });
+
+  it('carries the distinct-identity count of a hot key', () => {
+    const nat = '198.51.100.77';
+    const events = ['a', 'b', 'c'].map((user, i) => ev(`e${i}`, i, { ips: [actor(nat)], ids: [person(user)] }));
+    const hot = runAll(events, { hotKeyDistinctIdentities: 2 }).filter((version) => version.hotKeys.length > 0);
+    expect(hot.length).toBeGreaterThan(0);
+    for (const version of hot) {
+      expect(toIncidentRecord(version, 1).hotKeys).toEqual([{ kind: 'ip', value: `ip:public:${nat}`, distinctIdentities: 3, detectedAt: version.lastSeen }]);
+    }
   });
 
   it('lists the members of a late incident with their arrival time', () => {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RedisCorrelationState } from '../src/adapters/redis-state';
 import { incidentIdFor } from '../src/domain/index';
 import { correlatorStage, type CorrelatorStageOptions } from '../src/stage';
-import { MINUTE, T0 } from './fixtures';
+import { ev, MINUTE, person, T0 } from './fixtures';
 
 /** The correlator stage's handler and timer on real Redis (standalone); Kafka is replaced by direct calls. */
 
@@ -157,6 +157,64 @@ describe('correlator stage', () => {
       .then(() => stage.handle(record(securityEvent('x:1', 0, { source: 'unknown', user: 'jdoe' })), ctx))
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PoisonError);
+  });
+
+  it('the timer acknowledges what it produced (emission lease) and keeps going while advance() has work left', async () => {
+    const prefix = `t-${randomUUID().slice(0, 8)}:`;
+    prefixes.push(prefix);
+    const store = new RedisCorrelationState({
+      redis,
+      prefix,
+      clock: { now: () => Date.now() },
+      config: { windowMs: { ip: 30 * MINUTE, identity: 30 * MINUTE }, graceMs: MINUTE, debounceMs: 0, maxDebounceDelayMs: 0 },
+      emissionLeaseMs: 60_000,
+      maxPerAdvance: 4,
+      buckets: 4,
+    });
+    // 12 lone incidents, then one jump of event time past all of them: bounded advance() calls.
+    await store.ingestBatch(
+      Array.from({ length: 12 }, (_, i) => ev(`cloudtrail:s${i}`, i, { source: 'cloudtrail', ids: [person(`user${i}`)] })),
+      'enriched:0',
+    );
+    await store.observe('enriched:0', T0 + 600 * MINUTE);
+    const advanced: boolean[] = [];
+    const counting = {
+      ingest: store.ingest.bind(store),
+      ingestBatch: store.ingestBatch.bind(store),
+      advance: async () => {
+        const result = await store.advance();
+        advanced.push(result.more);
+        return result;
+      },
+      tick: store.tick.bind(store),
+      ack: store.ack.bind(store),
+    };
+    const producer = new CollectingProducer();
+    const stage = correlatorStage({
+      topics: { enriched: 'enriched', correlated: 'correlated' },
+      codecs: { event: jsonCodec<unknown>(), incident: jsonCodec<Incident>() },
+      store: counting,
+      now: () => T0 + 999,
+      timer: { producer, tickIntervalMs: 20 },
+    });
+    const settled = (): Set<string> =>
+      new Set(
+        producer.sent
+          .flatMap((batch) => batch.messages.map((message) => JSON.parse(String(message.value)) as Incident))
+          .filter((value) => value.status === 'settled')
+          .map((value) => value.incidentId),
+      );
+    await stage.onStart?.({ stage: 'correlator', log });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (settled().size < 12 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      await stage.onStop?.({ stage: 'correlator', log });
+    }
+    expect(settled().size).toBe(12);
+    expect(advanced.filter((more) => more).length).toBeGreaterThanOrEqual(2); // 12 roots, at most 4 per call
+    // Every version the timer produced was acknowledged after the produce: nothing leased or due.
+    expect(await store.nextDueAt()).toBeUndefined();
   });
 
   it('the timer emits debounced versions without further input', async () => {

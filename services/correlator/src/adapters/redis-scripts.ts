@@ -95,8 +95,9 @@ return out`,
 return range({}, ARGV[1], ARGV[2])`,
   },
   /**
-   * KEYS kt, ko — ARGV id, state, from, to. Decides an IP occurrence once (p → e|h; a second decision
-   * returns the first), then returns the carriers in [from, to] as they are after the decision.
+   * KEYS kt, ko — ARGV id, state, from, to, distinct identities. Decides an IP occurrence once
+   * (p → e|h; a second decision returns the first; a hot one also keeps its distinct-identity count
+   * in `c:<id>`), then returns the carriers in [from, to] as they are after the decision.
    */
   seamDecide: {
     numberOfKeys: 2,
@@ -105,6 +106,7 @@ local cur = redis.call('HGET', KEYS[2], 's:' .. ARGV[1])
 if not cur then return {'gone'} end
 if cur == 'p' then
   redis.call('HSET', KEYS[2], 's:' .. ARGV[1], ARGV[2])
+  if ARGV[2] == 'h' then redis.call('HSET', KEYS[2], 'c:' .. ARGV[1], ARGV[5]) end
   cur = ARGV[2]
 end
 return range({cur}, ARGV[3], ARGV[4])`,
@@ -114,7 +116,7 @@ return range({cur}, ARGV[3], ARGV[4])`,
     numberOfKeys: 2,
     lua: `
 redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1], 's:' .. ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1], 's:' .. ARGV[1], 'c:' .. ARGV[1])
 return 1`,
   },
   /**
@@ -197,8 +199,12 @@ return {'ok', string.format('%.0f', due)}`,
   },
   /**
    * KEYS e, ri, ra, rt of a root — ARGV root, fingerprint, lastEmittedJson, status the content was
-   * built for. Bumps the version only when the material fingerprint changed; hands out (and drops)
-   * the queued tombstones. `stale` when the incident settled after the content was read.
+   * built for, lease ('1' = emission lease on, else ''). Bumps the version only when the material
+   * fingerprint changed; hands out the queued tombstones. `stale` when the incident settled after
+   * the content was read. Without a lease the tombstones are dropped (and a settled root's state
+   * deleted) at once. With a lease they stay, and `pending` marks the version as not yet
+   * acknowledged (seamAck): a re-emission after a crash hands out the same version and tombstones
+   * again instead of "unchanged".
    */
   seamEmit: {
     numberOfKeys: 4,
@@ -211,12 +217,35 @@ local version = 0
 if redis.call('HGET', KEYS[2], 'fingerprint') ~= ARGV[2] then
   version = redis.call('HINCRBY', KEYS[2], 'version', 1)
   redis.call('HSET', KEYS[2], 'fingerprint', ARGV[2], 'lastEmitted', ARGV[3])
+elseif ARGV[5] == '1' and redis.call('HGET', KEYS[2], 'pending') then
+  version = tonumber(redis.call('HGET', KEYS[2], 'version'))
 end
 local tombs = redis.call('HVALS', KEYS[4])
-redis.call('DEL', KEYS[4])
 redis.call('HDEL', KEYS[2], 'dirtyFirst', 'dirtyLast')
+if ARGV[5] == '1' then
+  if version > 0 then redis.call('HSET', KEYS[2], 'pending', version) end
+  return {'ok', version, tombs}
+end
+redis.call('DEL', KEYS[4])
 if status == 'settled' then redis.call('DEL', KEYS[2], KEYS[3]) end
 return {'ok', version, tombs}`,
+  },
+  /**
+   * KEYS ri, ra, rt of a root — ARGV version, tombstonesJson ([[incidentId, versionJson]]). The
+   * emitted version and tombstones were produced: clears `pending` (if still that version), drops
+   * the tombstones unchanged since, and deletes a settled root's state once nothing is pending.
+   */
+  seamAck: {
+    numberOfKeys: 3,
+    lua: `
+if redis.call('HGET', KEYS[1], 'pending') == ARGV[1] then redis.call('HDEL', KEYS[1], 'pending') end
+for _, t in ipairs(cjson.decode(ARGV[2])) do
+  if redis.call('HGET', KEYS[3], t[1]) == t[2] then redis.call('HDEL', KEYS[3], t[1]) end
+end
+if redis.call('HGET', KEYS[1], 'status') == 'settled' and not redis.call('HGET', KEYS[1], 'pending') and redis.call('HLEN', KEYS[3]) == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+end
+return 1`,
   },
   /** KEYS e, ri of a root — ARGV root, finalJson. Freezes the content; idempotent. */
   seamSettle: {
@@ -255,15 +284,40 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`,
   },
   /**
-   * KEYS bucket — ARGV max score. Pops (reads and removes, atomically) every member scored ≤ max:
-   * of several instances popping the same bucket, exactly one gets each member.
+   * KEYS due bucket, emitting bucket (same tag) — ARGV max score, limit, lease expiry ('' = no
+   * lease), ttl. Pops (reads and removes, atomically) up to limit members scored ≤ max: of several
+   * instances popping the same bucket, exactly one gets each member. With a lease the popped members
+   * move to the emitting bucket, scored by the lease expiry, until acknowledged.
    */
   seamPop: {
-    numberOfKeys: 1,
+    numberOfKeys: 2,
     lua: `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-for i = 1, #ids, 1000 do redis.call('ZREM', KEYS[1], unpack(ids, i, math.min(i + 999, #ids))) end
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for i = 1, #ids, 1000 do
+  local part = {unpack(ids, i, math.min(i + 999, #ids))}
+  redis.call('ZREM', KEYS[1], unpack(part))
+  if ARGV[3] ~= '' then
+    local args = {}
+    for _, id in ipairs(part) do args[#args + 1] = ARGV[3]; args[#args + 1] = id end
+    redis.call('ZADD', KEYS[2], unpack(args))
+  end
+end
+if ARGV[3] ~= '' and #ids > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
 return ids`,
+  },
+  /**
+   * KEYS emitting bucket, due bucket (same tag) — ARGV now, ttl. Emission leases that expired (the
+   * instance died between popping and producing) go back to the due bucket, due now.
+   */
+  seamReclaim: {
+    numberOfKeys: 2,
+    lua: `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1000)
+if #ids == 0 then return 0 end
+redis.call('ZREM', KEYS[1], unpack(ids))
+for _, id in ipairs(ids) do redis.call('ZADD', KEYS[2], 'LT', ARGV[1], id); redis.call('ZADD', KEYS[2], 'NX', ARGV[1], id) end
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return #ids`,
   },
   /** KEYS e, rm, ri, ra of a root — the root's info, members, absorbed ids and its own event (one slot). */
   seamLoadRoot: {
@@ -271,14 +325,24 @@ return ids`,
     lua: `
 return {redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[2]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGET', KEYS[1], 'event') or ''}`,
   },
-  /** KEYS wm — ARGV partition, observedAt, ttl. Per-partition max; returns every partition's max. */
+  /**
+   * KEYS wm — ARGV field, observedAt ('' = none), ttl, wall ms ('' = none). Per-partition max event
+   * time (field = partition; also the persisted watermark floor `~floor`) and the wall-clock time of
+   * the partition's last record (field `~wall:<partition>`, a max too); returns the whole hash.
+   */
   seamWatermark: {
     numberOfKeys: 1,
     lua: `
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if not cur or tonumber(ARGV[2]) > tonumber(cur) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+if ARGV[2] ~= '' then
+  local cur = redis.call('HGET', KEYS[1], ARGV[1])
+  if not cur or tonumber(ARGV[2]) > tonumber(cur) then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+end
+if ARGV[4] ~= '' then
+  local wall = redis.call('HGET', KEYS[1], '~wall:' .. ARGV[1])
+  if not wall or tonumber(ARGV[4]) > tonumber(wall) then redis.call('HSET', KEYS[1], '~wall:' .. ARGV[1], ARGV[4]) end
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return redis.call('HVALS', KEYS[1])`,
+return redis.call('HGETALL', KEYS[1])`,
   },
 } as const satisfies Record<string, ScriptDef>;
 

@@ -55,6 +55,51 @@ export interface RedisCorrelationStateOptions {
    * the same tick go out as one pipeline per node (per node on a cluster, by slot).
    */
   readonly autoPipelining?: boolean;
+  /**
+   * Idle advance of the watermark (wall ms; 0 = off, the default). A partition whose last record
+   * arrived more than this long ago (by `clock`) counts with `max(its max observedAt, now)`, so it
+   * never holds the others back, and when every partition is idle the watermark becomes `now − G`.
+   */
+  readonly idleAdvanceMs?: number;
+  /**
+   * Called when the set of idle partitions that move the watermark changes (for a log line /
+   * metric): when `advance()` first moves to a watermark only idleness allowed, when another
+   * partition turns idle, and (with an empty list) when none holds it up any more.
+   */
+  readonly onIdleAdvance?: (info: IdleAdvanceInfo) => void;
+  /**
+   * Bound on the work of one `advance()` call and one `tick()` per kind (IP decisions, settled roots,
+   * dedup records, popped due roots). The rest is left for the next call. Default 2,000.
+   */
+  readonly maxPerAdvance?: number;
+  /**
+   * Emission lease (wall ms; 0 = off, the default). When on, a root popped by `tick()` stays in an
+   * `emitting` bucket until `ack(versions)`; if the lease expires first (the instance died between
+   * popping and producing), the root is due again and its version is re-emitted (same version).
+   */
+  readonly emissionLeaseMs?: number;
+}
+
+export interface IdleAdvanceInfo {
+  /** The watermark advance() moves to. */
+  readonly watermark: number;
+  /** What it would be without idleness (min over partitions of their max observedAt − G). */
+  readonly strictWatermark: number;
+  /** Partitions counted as idle. */
+  readonly idlePartitions: readonly string[];
+}
+
+export interface AdvanceResult {
+  /** The watermark this call worked up to (−∞ before anything was seen). */
+  readonly watermark: number;
+  /** True when the work was cut by `maxPerAdvance`: call again (the stage's timer does at once). */
+  readonly more: boolean;
+}
+
+interface WatermarkView {
+  readonly watermark: number;
+  readonly strict: number;
+  readonly idle: readonly string[];
 }
 
 /** Stored per key occurrence: the roles and the event's evidence identities (for hot counting). */
@@ -70,6 +115,14 @@ interface Carrier {
   readonly observedAt: number;
   readonly occurrence: StoredOccurrence | undefined;
   readonly state: string;
+}
+
+/** Where an emitted version came from, for `ack`. */
+interface EmittedFrom {
+  readonly root: string;
+  /** The root's own version (not a tombstone). */
+  readonly own: boolean;
+  readonly raw?: string;
 }
 
 interface RootState {
@@ -124,6 +177,13 @@ export class RedisCorrelationState {
   private readonly policy: KeyPolicy;
   private readonly buckets: number;
   private readonly concurrency: number;
+  private readonly idleAdvanceMs: number;
+  private readonly onIdleAdvance: ((info: IdleAdvanceInfo) => void) | undefined;
+  private readonly maxPerAdvance: number;
+  private readonly emissionLeaseMs: number;
+  private readonly emitted = new WeakMap<IncidentVersion, EmittedFrom>();
+  /** The idle partitions last reported to `onIdleAdvance` (joined). */
+  private lastIdleReport = '';
   /** The watermark up to which this instance completed `advance`. */
   private advancedTo = Number.NEGATIVE_INFINITY;
   /** Safety-net TTL of live state (wall ms). */
@@ -137,6 +197,10 @@ export class RedisCorrelationState {
     this.policy = compileKeyPolicy(this.config);
     this.buckets = options.buckets ?? 16;
     this.concurrency = Math.max(1, options.concurrency ?? 512);
+    this.idleAdvanceMs = Math.max(0, options.idleAdvanceMs ?? 0);
+    this.onIdleAdvance = options.onIdleAdvance;
+    this.maxPerAdvance = Math.max(1, options.maxPerAdvance ?? 2_000);
+    this.emissionLeaseMs = Math.max(0, options.emissionLeaseMs ?? 0);
     if (options.autoPipelining ?? true) (this.redis.options as { enableAutoPipelining?: boolean }).enableAutoPipelining = true;
     this.holdingTtlMs =
       maxWindowMs(this.config) + this.config.graceMs + this.config.hotKeyLookaheadMs + (options.holdingMarginMs ?? 10 * 60_000);
@@ -155,9 +219,9 @@ export class RedisCorrelationState {
     `${this.prefix}r:{${id}}:tb`,
   ];
   private kKeys = (key: string): [string, string] => [`${this.prefix}k:{${key}}:t`, `${this.prefix}k:{${key}}:o`];
-  private bucket = (kind: 'settle' | 'undecided' | 'due' | 'dedup', member: string): string =>
+  private bucket = (kind: BucketKind, member: string): string =>
     `${this.prefix}${kind}:{${fnv1a(member) % this.buckets}}`;
-  private allBuckets = (kind: 'settle' | 'undecided' | 'due' | 'dedup'): string[] =>
+  private allBuckets = (kind: BucketKind): string[] =>
     Array.from({ length: this.buckets }, (_, n) => `${this.prefix}${kind}:{${n}}`);
   private wmKey = (): string => `${this.prefix}wm`;
 
@@ -173,20 +237,59 @@ export class RedisCorrelationState {
 
   // --- watermark ------------------------------------------------------------------------------
 
-  /** Records the newest event time of an input partition (also for idle partitions / heartbeats). */
+  /**
+   * Records the newest event time of an input partition and the wall-clock time of its last record
+   * (also for heartbeats); returns the watermark.
+   */
   async observe(partition: string, observedAt: number): Promise<number> {
-    const values = (await this.call('seamWatermark', [this.wmKey()], [partition, observedAt, this.holdingTtlMs])) as string[];
-    return this.watermarkFrom(values);
+    const now = this.clock.now();
+    const flat = (await this.call('seamWatermark', [this.wmKey()], [partition, observedAt, this.holdingTtlMs, now])) as string[];
+    return this.watermarkFrom(flat, now).watermark;
   }
 
-  /** min over partitions (max observedAt) − G; −∞ before anything was seen. */
+  /**
+   * min over partitions (effective time) − G, never below the persisted floor; −∞ before anything
+   * was seen. A partition's effective time is its max observedAt, or — when idle advance is on and
+   * its last record is older than `idleAdvanceMs` of wall time — max(that, now).
+   */
   async watermark(): Promise<number> {
-    return this.watermarkFrom(await this.redis.hvals(this.wmKey()));
+    return (await this.watermarkView()).watermark;
   }
 
-  private watermarkFrom(values: readonly string[]): number {
-    if (values.length === 0) return Number.NEGATIVE_INFINITY;
-    return Math.min(...values.map(Number)) - this.config.graceMs;
+  private async watermarkView(): Promise<WatermarkView> {
+    const flat = await this.redis.hgetall(this.wmKey());
+    return this.watermarkFrom(Object.entries(flat).flat(), this.clock.now());
+  }
+
+  private watermarkFrom(flat: readonly string[], now: number): WatermarkView {
+    const maxima = new Map<string, number>();
+    const walls = new Map<string, number>();
+    let floor = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const field = flat[i] ?? '';
+      const value = Number(flat[i + 1]);
+      if (field === FLOOR_FIELD) floor = value;
+      else if (field.startsWith(WALL_FIELD)) walls.set(field.slice(WALL_FIELD.length), value);
+      else maxima.set(field, value);
+    }
+    if (maxima.size === 0) return { watermark: floor, strict: floor, idle: [] };
+    let strict = Number.POSITIVE_INFINITY;
+    let effective = Number.POSITIVE_INFINITY;
+    const idle: string[] = [];
+    for (const [partition, max] of maxima) {
+      strict = Math.min(strict, max);
+      const wall = walls.get(partition);
+      if (this.idleAdvanceMs > 0 && wall !== undefined && now - wall > this.idleAdvanceMs) {
+        idle.push(partition);
+        effective = Math.min(effective, Math.max(max, now));
+      } else effective = Math.min(effective, max);
+    }
+    const grace = this.config.graceMs;
+    return {
+      watermark: Math.max(floor, effective - grace),
+      strict: Math.max(floor, strict - grace),
+      idle: idle.sort(compareStrings),
+    };
   }
 
   // --- ingest ---------------------------------------------------------------------------------
@@ -208,9 +311,12 @@ export class RedisCorrelationState {
    */
   async ingestBatch(events: readonly CorrelationEvent[], partition = '0'): Promise<IngestOutcome[]> {
     if (events.length === 0) return [];
-    const watermark = await this.watermark();
-    const seen: number[] = [];
     const now = this.clock.now();
+    // The partition's record time is recorded first (it is not idle while its batch is ingested);
+    // the same call returns the watermark that lateness is judged against.
+    const flat = (await this.call('seamWatermark', [this.wmKey()], [partition, '', this.holdingTtlMs, now])) as string[];
+    const { watermark } = this.watermarkFrom(flat, now);
+    const seen: number[] = [];
     // 1. Create every new event (one script each, all in one pipeline); known and late ones take
     //    their own (rare) path to the end.
     const first = await this.pool(events, (event) => this.ingestOne(event, watermark, seen, now));
@@ -484,35 +590,67 @@ export class RedisCorrelationState {
    * concurrently): a second call waits for the running one and then finds little or nothing left,
    * instead of settling the same roots again in parallel.
    */
-  advance(): Promise<void> {
+  advance(): Promise<AdvanceResult> {
     const run = this.advanceChain.then(() => this.advanceOnce());
     this.advanceChain = run.catch(() => undefined);
     return run;
   }
 
-  private advanceChain: Promise<void> = Promise.resolve();
+  private advanceChain: Promise<unknown> = Promise.resolve();
 
-  private async advanceOnce(): Promise<void> {
-    const watermark = await this.watermark();
+  private async advanceOnce(): Promise<AdvanceResult> {
+    const view = await this.watermarkView();
+    const { watermark } = view;
     // Nothing can become due while the watermark stands still: an undecided entry or a root added
     // since has an event time ≥ the watermark at its ingest (else it was late).
-    if (watermark === Number.NEGATIVE_INFINITY || watermark <= this.advancedTo) return;
-    await this.decideDue(watermark);
-    await this.settleDue(watermark);
-    await this.forgetDue(watermark);
+    if (watermark === Number.NEGATIVE_INFINITY || watermark <= this.advancedTo) return { watermark, more: false };
+    if (watermark > view.strict) {
+      // Only idleness lets event time move this far: persist it as the floor first, so every
+      // instance judges lateness against it from now on (the watermark never moves back when the
+      // idle partition resumes with older events).
+      await this.call('seamWatermark', [this.wmKey()], [FLOOR_FIELD, watermark, this.holdingTtlMs, '']);
+    }
+    const report = watermark > view.strict ? view.idle.join(',') : '';
+    if (report !== this.lastIdleReport) {
+      this.lastIdleReport = report;
+      this.onIdleAdvance?.({ watermark, strictWatermark: view.strict, idlePartitions: report === '' ? [] : view.idle });
+    }
+    // Decisions come first and must be complete up to the watermark before anything settles there.
+    if (await this.decideDue(watermark)) return { watermark, more: true };
+    if (await this.settleDue(watermark)) return { watermark, more: true };
+    if (await this.forgetDue(watermark)) return { watermark, more: true };
     this.advancedTo = watermark;
+    return { watermark, more: false };
   }
 
-  /** Reads every bucket of a kind at once (one slot each; sent concurrently, processed in order). */
-  private scanBuckets(kind: 'settle' | 'undecided' | 'due' | 'dedup', max: string, withScores: boolean): Promise<string[][]> {
+  /** Items per bucket and call: the bound of one advance()/tick() spread over the buckets. */
+  private perBucket(): number {
+    return Math.max(1, Math.ceil(this.maxPerAdvance / this.buckets));
+  }
+
+  /**
+   * Reads every bucket of a kind at once (one slot each; sent concurrently, processed in order), at
+   * most `perBucket()` entries each, the earliest first.
+   */
+  private scanBuckets(kind: BucketKind, max: string, withScores: boolean): Promise<string[][]> {
+    const limit = this.perBucket();
     return Promise.all(
       this.allBuckets(kind).map((bucket) =>
-        withScores ? this.redis.zrangebyscore(bucket, '-inf', max, 'WITHSCORES') : this.redis.zrangebyscore(bucket, '-inf', max),
+        withScores
+          ? this.redis.zrangebyscore(bucket, '-inf', max, 'WITHSCORES', 'LIMIT', 0, limit)
+          : this.redis.zrangebyscore(bucket, '-inf', max, 'LIMIT', 0, limit),
       ),
     );
   }
 
-  private async decideDue(watermark: number): Promise<void> {
+  /** Whether a bucket scan was cut by the limit (so more may be waiting). */
+  private cut(all: readonly string[][], withScores: boolean): boolean {
+    const limit = this.perBucket() * (withScores ? 2 : 1);
+    return all.some((entries) => entries.length >= limit);
+  }
+
+  /** IP decisions due at the watermark; true when the bound cut the work (more to do). */
+  private async decideDue(watermark: number): Promise<boolean> {
     const lookahead = this.config.hotKeyLookaheadMs;
     const buckets = this.allBuckets('undecided');
     const all = await this.scanBuckets('undecided', `(${watermark - lookahead}`, true);
@@ -529,6 +667,7 @@ export class RedisCorrelationState {
     const done = new Map<string, string[]>();
     for (const { bucket, member } of work) done.set(bucket, done.get(bucket) ?? []).get(bucket)?.push(member);
     await Promise.all([...done].flatMap(([bucket, members]) => chunks(members).map((part) => this.redis.zrem(bucket, ...part))));
+    return this.cut(all, true);
   }
 
   /**
@@ -543,7 +682,7 @@ export class RedisCorrelationState {
     if (own?.occurrence === undefined) return;
     const distinct = hotCount(candidates.map((carrier) => carrier.occurrence?.identities ?? []));
     const state = distinct > this.config.hotKeyDistinctIdentities ? 'h' : 'e';
-    const result = (await this.call('seamDecide', this.kKeys(key), [eventId, state, at - window, at + window])) as string[];
+    const result = (await this.call('seamDecide', this.kKeys(key), [eventId, state, at - window, at + window, distinct])) as string[];
     const decided = result[0];
     if (decided === 'h') {
       const root = await this.find(eventId);
@@ -563,12 +702,13 @@ export class RedisCorrelationState {
     await Promise.all(partners.map((partner) => this.union(partner.eventId, eventId)));
   }
 
-  private async settleDue(watermark: number): Promise<void> {
+  /** Settles the roots due at the watermark; true when the bound cut the work (more to do). */
+  private async settleDue(watermark: number): Promise<boolean> {
     const horizon = settleHorizonMs(this.config);
     const buckets = this.allBuckets('settle');
     const all = await this.scanBuckets('settle', `(${watermark - horizon}`, false);
     const work = all.flatMap((roots, n) => roots.map((root) => ({ root, bucket: buckets[n] ?? '' })));
-    if (work.length === 0) return;
+    if (work.length === 0) return false;
     const adds = new BucketAdds();
     await this.pool(work, ({ root }) => this.settle(root, adds));
     // Bucket entries of all settled roots (dedup, due), then the settle entries go — only after
@@ -577,6 +717,7 @@ export class RedisCorrelationState {
     const done = new Map<string, string[]>();
     for (const { root, bucket } of work) done.set(bucket, done.get(bucket) ?? []).get(bucket)?.push(root);
     await Promise.all([...done].flatMap(([bucket, roots]) => chunks(roots).map((part) => this.redis.zrem(bucket, ...part))));
+    return this.cut(all, false);
   }
 
   private async settle(root: string, adds: BucketAdds): Promise<void> {
@@ -610,7 +751,8 @@ export class RedisCorrelationState {
     adds.add(this.bucket('due', root), '-inf', root, '');
   }
 
-  private async forgetDue(watermark: number): Promise<void> {
+  /** Drops the dedup records past their retention; true when the bound cut the work. */
+  private async forgetDue(watermark: number): Promise<boolean> {
     const horizon = watermark - this.config.dedupRetentionMs;
     const buckets = this.allBuckets('dedup');
     const all = await this.scanBuckets('dedup', `(${horizon}`, false);
@@ -619,6 +761,7 @@ export class RedisCorrelationState {
       await this.call('seamDropDedup', [this.eKey(id)], []);
       await this.redis.zrem(bucket, id);
     });
+    return this.cut(all, false);
   }
 
   /** Members' events and IP decisions; `known` is an event already read (the root's, with its state). */
@@ -630,13 +773,15 @@ export class RedisCorrelationState {
         const event = JSON.parse(json) as CorrelationEvent;
         const keys = extractKeys(event, this.policy);
         const ipKeys = [...keys.keys].filter(([, occurrence]) => occurrence.kind === 'ip').map(([key]) => key);
-        const states = await Promise.all(ipKeys.map((key) => this.redis.hget(this.kKeys(key)[1], `s:${id}`)));
+        const states = await Promise.all(ipKeys.map((key) => this.redis.hmget(this.kKeys(key)[1], `s:${id}`, `c:${id}`)));
         const ipState = new Map<string, IpKeyState>();
+        const hotCounts = new Map<string, number>();
         ipKeys.forEach((key, i) => {
-          const state = states[i];
+          const [state, count] = states[i] ?? [];
           ipState.set(key, state === 'h' ? 'hot' : state === 'e' ? 'eligible' : 'pending');
+          if (state === 'h' && count !== null && count !== undefined) hotCounts.set(key, Number(count));
         });
-        return { event, keys, ipState };
+        return { event, keys, ipState, hotCounts };
       }),
     );
     const out = loaded.filter((member): member is MemberState => member !== undefined);
@@ -645,20 +790,60 @@ export class RedisCorrelationState {
 
   // --- emission -------------------------------------------------------------------------------
 
-  /** Versions whose debounce elapsed (settled ones at once); exactly one instance emits each. */
+  /**
+   * Versions whose debounce elapsed (settled ones at once); exactly one instance emits each. At
+   * most `maxPerAdvance` roots per call (the rest stay due). With an emission lease, the caller
+   * must `ack` the versions once produced.
+   */
   async tick(): Promise<IncidentVersion[]> {
-    return this.emitUpTo(this.clock.now());
+    const now = this.clock.now();
+    if (this.emissionLeaseMs > 0) await this.reclaim(now);
+    return this.emitUpTo(now, this.perBucket());
   }
 
-  /** Every pending version now, ignoring the debounce. */
+  /** Every pending version now, ignoring the debounce (unbounded). */
   async drain(): Promise<IncidentVersion[]> {
-    return this.emitUpTo(Number.POSITIVE_INFINITY);
+    if (this.emissionLeaseMs > 0) await this.reclaim(this.clock.now());
+    return this.emitUpTo(Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER);
+  }
+
+  /**
+   * The versions (as returned by `tick`/`drain`) were produced: releases their emission leases.
+   * A no-op without a lease.
+   */
+  async ack(versions: readonly IncidentVersion[]): Promise<void> {
+    if (this.emissionLeaseMs <= 0) return;
+    const byRoot = new Map<string, { version: number; tombstones: Array<[string, string]> }>();
+    for (const version of versions) {
+      const from = this.emitted.get(version);
+      if (from === undefined) continue;
+      const entry = byRoot.get(from.root) ?? { version: 0, tombstones: [] };
+      byRoot.set(from.root, entry);
+      if (from.own) entry.version = version.version;
+      else if (from.raw !== undefined) entry.tombstones.push([version.incidentId, from.raw]);
+    }
+    await this.pool([...byRoot], ([root, entry]) => this.release(root, entry.version, entry.tombstones));
+  }
+
+  /** Acknowledges one root's emission: the root state first, then the lease entry. */
+  private async release(root: string, version: number, tombstones: ReadonlyArray<[string, string]>): Promise<void> {
+    const [, infoKey, absorbedKey, tombKey] = this.rKeys(root);
+    await this.call('seamAck', [infoKey, absorbedKey, tombKey], [String(version), JSON.stringify(tombstones)]);
+    await this.redis.zrem(this.bucket('emitting', root), root);
+  }
+
+  /** Expired emission leases go back to the due buckets. */
+  private async reclaim(now: number): Promise<void> {
+    const emitting = this.allBuckets('emitting');
+    const due = this.allBuckets('due');
+    await Promise.all(emitting.map((bucket, n) => this.call('seamReclaim', [bucket, due[n] ?? ''], [now, this.holdingTtlMs])));
   }
 
   /** Processing time at which `tick` next has something to emit. */
   async nextDueAt(): Promise<number | undefined> {
     let next: number | undefined;
-    const firsts = await Promise.all(this.allBuckets('due').map((bucket) => this.redis.zrange(bucket, 0, 0, 'WITHSCORES')));
+    const kinds: BucketKind[] = this.emissionLeaseMs > 0 ? ['due', 'emitting'] : ['due'];
+    const firsts = await Promise.all(kinds.flatMap((kind) => this.allBuckets(kind)).map((bucket) => this.redis.zrange(bucket, 0, 0, 'WITHSCORES')));
     for (const first of firsts) {
       if (first[1] === undefined) continue;
       const at = first[1] === '-inf' ? Number.NEGATIVE_INFINITY : Number(first[1]);
@@ -667,12 +852,26 @@ export class RedisCorrelationState {
     return next;
   }
 
-  private async emitUpTo(now: number): Promise<IncidentVersion[]> {
+  private async emitUpTo(now: number, limit: number): Promise<IncidentVersion[]> {
     const max = now === Number.POSITIVE_INFINITY ? '+inf' : String(now);
-    // An atomic pop per bucket decides which instance emits a root (exactly one gets it).
-    const popped = await Promise.all(this.allBuckets('due').map(async (bucket) => (await this.call('seamPop', [bucket], [max])) as string[]));
+    const lease = this.emissionLeaseMs > 0 ? String(this.clock.now() + this.emissionLeaseMs) : '';
+    const emitting = this.allBuckets('emitting');
+    // An atomic pop per bucket decides which instance emits a root (exactly one gets it); with a
+    // lease the popped roots stay in the emitting bucket until acknowledged.
+    const popped = await Promise.all(
+      this.allBuckets('due').map(
+        async (bucket, n) => (await this.call('seamPop', [bucket, emitting[n] ?? ''], [max, limit, lease, this.holdingTtlMs])) as string[],
+      ),
+    );
     const due = [...new Set(popped.flat())].sort(compareStrings);
-    return (await this.pool(due, (root) => this.emit(root))).flat();
+    return (
+      await this.pool(due, async (root) => {
+        const versions = await this.emit(root);
+        // Nothing to produce: nothing to wait for either.
+        if (lease !== '' && versions.length === 0) await this.release(root, 0, []);
+        return versions;
+      })
+    ).flat();
   }
 
   private async emit(root: string): Promise<IncidentVersion[]> {
@@ -708,19 +907,34 @@ export class RedisCorrelationState {
     const fingerprint = materialFingerprint(content, absorbed, status);
     const incidentId = incidentIdFor(root);
     const body: IncidentVersion = { incidentId, version: 0, status, ...content, absorbed, mergedInto: null };
-    const result = (await this.call('seamEmit', [this.eKey(root), infoKey, absorbedKey, tombKey], [root, fingerprint, JSON.stringify(body), status])) as [
-      string,
-      number,
-      string[],
-    ];
+    const lease = this.emissionLeaseMs > 0 ? '1' : '';
+    const result = (await this.call(
+      'seamEmit',
+      [this.eKey(root), infoKey, absorbedKey, tombKey],
+      [root, fingerprint, JSON.stringify(body), status, lease],
+    )) as [string, number, string[]];
     if (result[0] === 'stale') return 'stale';
     if (result[0] !== 'ok') return [];
     const out: IncidentVersion[] = [];
-    if (result[1] > 0) out.push({ ...body, version: result[1] });
-    for (const tombstone of result[2]) out.push({ ...(JSON.parse(tombstone) as IncidentVersion), mergedInto: incidentId });
+    if (result[1] > 0) {
+      const version = { ...body, version: result[1] };
+      this.emitted.set(version, { root, own: true });
+      out.push(version);
+    }
+    for (const tombstone of result[2]) {
+      const version = { ...(JSON.parse(tombstone) as IncidentVersion), mergedInto: incidentId };
+      this.emitted.set(version, { root, own: false, raw: tombstone });
+      out.push(version);
+    }
     return out;
   }
 }
+
+type BucketKind = 'settle' | 'undecided' | 'due' | 'dedup' | 'emitting';
+
+/** Fields of the watermark hash besides the partitions (`~` never occurs in a Kafka topic name). */
+const FLOOR_FIELD = '~floor';
+const WALL_FIELD = '~wall:';
 
 const parseRootState = (parts: readonly unknown[]): RootState => {
   const info = new Map<string, string>();

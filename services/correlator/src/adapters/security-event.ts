@@ -1,5 +1,5 @@
 import type { Incident, SecurityEvent } from '@seam/schemas';
-import type { CorrelationEvent, EventIdentity, IncidentVersion, SourceKind } from '../domain/index';
+import type { CorrelationEvent, EventIdentity, EventIp, IncidentVersion, SourceKind } from '../domain/index';
 import { compareStrings } from '../domain/index';
 
 /**
@@ -20,6 +20,23 @@ const IDENTITY_KINDS: Record<SecurityEvent['entities']['identities'][number]['ki
   unknown: 'unknown',
 };
 
+type IpEntity = SecurityEvent['entities']['ips'][number];
+type IdentityEntity = SecurityEvent['entities']['identities'][number];
+
+const toIp = (ip: IpEntity, nonEvidence: boolean): EventIp => ({
+  address: ip.address,
+  role: ip.role,
+  scope: ip.scope,
+  namespace: ip.namespace ?? '',
+  ...(nonEvidence ? { nonEvidence: true } : {}),
+});
+
+const toIdentity = (identity: IdentityEntity, nonEvidence: boolean): EventIdentity => ({
+  canonical: identity.canonical,
+  kind: IDENTITY_KINDS[identity.kind],
+  ...(nonEvidence ? { servicePrincipal: true } : {}),
+});
+
 /** `enriched` SecurityEvent → CorrelationEvent. Only an unknown source cannot be correlated. */
 export const toCorrelationEvent = (record: SecurityEvent): MappingResult => {
   if (record.source === 'unknown') return { ok: false, reason: 'source is unknown' };
@@ -36,26 +53,28 @@ export const toCorrelationEvent = (record: SecurityEvent): MappingResult => {
       title: record.title,
       sourceSeverity: record.sourceSeverity,
       tactics,
-      ips: record.entities.ips.map((ip) => ({
-        address: ip.address,
-        role: ip.role,
-        scope: ip.scope,
-        namespace: ip.namespace ?? '',
-      })),
+      // v2: the enricher's non-evidence addresses (`entities.nonEvidenceIps`, and any evidence entry
+      // flagged `nonEvidence`) become the domain's flagged addresses: kept on the event, never a key.
+      ips: [
+        ...record.entities.ips.map((ip) => toIp(ip, ip.nonEvidence === true)),
+        ...(record.entities.nonEvidenceIps ?? []).map((ip) => toIp(ip, true)),
+      ],
       // Identity roles do not matter for linking (DESIGN §3); the domain's key hygiene rejects
-      // service principals and service-linked roles by their canonical name.
-      identities: record.entities.identities.map((identity) => ({
-        canonical: identity.canonical,
-        kind: IDENTITY_KINDS[identity.kind],
-      })),
+      // service principals and service-linked roles by their canonical name, and (v2) whatever the
+      // enricher flagged `nonEvidence` or listed in `entities.nonEvidenceIdentities`.
+      identities: [
+        ...record.entities.identities.map((identity) => toIdentity(identity, identity.nonEvidence === true)),
+        ...(record.entities.nonEvidenceIdentities ?? []).map((identity) => toIdentity(identity, true)),
+      ],
     },
   };
 };
 
 /**
- * IncidentVersion → `correlated` Incident record. The domain keeps no per-key identity counts or
- * detection times for hot keys, nor arrival times of late events: `distinctIdentities` is 0
- * (unknown), `detectedAt` the incident's lastSeen, `arrivedAt` the `updatedAt` of the version.
+ * IncidentVersion → `correlated` Incident record. `distinctIdentities` of a hot key is the largest
+ * count of the hot decisions on the members. The domain keeps no detection times for hot keys, nor
+ * arrival times of late events: `detectedAt` is the incident's lastSeen, `arrivedAt` the
+ * `updatedAt` of the version.
  */
 export const toIncidentRecord = (version: IncidentVersion, updatedAt: number): Incident => ({
   incidentId: version.incidentId,
@@ -72,7 +91,7 @@ export const toIncidentRecord = (version: IncidentVersion, updatedAt: number): I
   tactics: [...version.tactics],
   absorbed: [...version.absorbed],
   mergedInto: version.mergedInto,
-  hotKeys: version.hotKeys.map((key) => ({ kind: key.kind, value: key.value, distinctIdentities: 0, detectedAt: version.lastSeen })),
+  hotKeys: version.hotKeys.map((key) => ({ kind: key.kind, value: key.value, distinctIdentities: key.distinctIdentities, detectedAt: version.lastSeen })),
   late: version.late
     ? version.members.map((member) => ({ eventId: member.eventId, observedAt: member.observedAt, arrivedAt: updatedAt }))
     : [],

@@ -57,6 +57,7 @@ interface StoredEvent extends MemberState {
   event: CorrelationEvent;
   keys: EventKeys;
   readonly ipState: Map<string, IpKeyState>;
+  readonly hotCounts: Map<string, number>;
 }
 
 interface Track {
@@ -127,6 +128,7 @@ export class CorrelationEngine {
       event: normalized,
       keys,
       ipState: new Map(),
+      hotCounts: new Map(),
     };
     this.events.set(stored.eventId, stored);
     this.components.add(stored.eventId);
@@ -319,6 +321,7 @@ export class CorrelationEngine {
       const distinct = hotCount(candidates.map((candidate) => candidate.keys.identities));
       if (distinct > this.config.hotKeyDistinctIdentities) {
         stored.ipState.set(key, 'hot');
+        stored.hotCounts.set(key, distinct);
         this.reportHot({ kind: 'ip', value: key }, distinct, stored.observedAt);
         this.debouncer.touch(this.components.find(stored.eventId), now);
         continue;

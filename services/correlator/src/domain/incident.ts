@@ -35,8 +35,11 @@ export interface IncidentContent {
   readonly hybrid: boolean;
   readonly sources: Readonly<Partial<Record<SourceKind, number>>>;
   readonly tactics: readonly string[];
-  /** Keys on members that were hot (too many distinct identities in the window) and did not link. */
-  readonly hotKeys: readonly KeyRef[];
+  /**
+   * Keys on members that were hot (too many distinct identities in the window) and did not link,
+   * with the largest distinct-identity count of their hot decisions on the members.
+   */
+  readonly hotKeys: readonly HotKeyRef[];
   /** The event arrived beyond the grace: a lone incident that never links. */
   readonly late: boolean;
 }
@@ -51,6 +54,11 @@ export interface IncidentVersion extends IncidentContent {
   readonly mergedInto: string | null;
 }
 
+export interface HotKeyRef extends KeyRef {
+  /** Distinct evidence identities that made the key hot (max over the members' decisions). */
+  readonly distinctIdentities: number;
+}
+
 /** Hotness of one IP key on one event: undecided until the watermark passes the event. */
 export type IpKeyState = 'pending' | 'eligible' | 'hot';
 
@@ -58,6 +66,8 @@ export interface MemberState {
   readonly event: CorrelationEvent;
   readonly keys: EventKeys;
   readonly ipState: ReadonlyMap<string, IpKeyState>;
+  /** For keys decided hot: the distinct identities counted by the decision. */
+  readonly hotCounts?: ReadonlyMap<string, number>;
 }
 
 /** Whether a key on a member may carry links now: identities always, IPs once decided not hot. */
@@ -75,7 +85,7 @@ export const buildIncidentContent = (
   if (first === undefined || last === undefined) throw new Error('an incident has at least one member');
 
   const keys = new Map<string, KeyRef>();
-  const hotKeys = new Map<string, KeyRef>();
+  const hotKeys = new Map<string, HotKeyRef>();
   const sources: Partial<Record<SourceKind, number>> = {};
   const tactics = new Set<string>();
   for (const member of members) {
@@ -83,7 +93,10 @@ export const buildIncidentContent = (
     for (const tactic of member.event.tactics) tactics.add(tactic);
     for (const [value, occurrence] of member.keys.keys) {
       const ref = { kind: occurrence.kind, value };
-      if (member.ipState.get(value) === 'hot') hotKeys.set(value, ref);
+      if (member.ipState.get(value) === 'hot') {
+        const count = member.hotCounts?.get(value) ?? 0;
+        hotKeys.set(value, { ...ref, distinctIdentities: Math.max(count, hotKeys.get(value)?.distinctIdentities ?? 0) });
+      }
       else keys.set(value, ref);
     }
   }
@@ -108,7 +121,7 @@ export const buildIncidentContent = (
   };
 };
 
-const sortRefs = (refs: ReadonlyMap<string, KeyRef>): KeyRef[] =>
+const sortRefs = <R extends KeyRef>(refs: ReadonlyMap<string, R>): R[] =>
   [...refs.values()].sort((a, b) => compareStrings(a.value, b.value));
 
 /**
