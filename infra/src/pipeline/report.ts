@@ -40,8 +40,18 @@ export function renderReport(results: RunResults): string {
     verdict === null ? '-' : verdict.owner.team,
     verdict?.summary ?? incident.members.map((m) => m.title).join('; '),
   ]);
-  const actions = [...results.actions.values()].sort((a, b) => a.incidentId.localeCompare(b.incidentId) || a.kind.localeCompare(b.kind));
-  const actionRows = actions.map((a) => [a.incidentId.slice(0, 16), a.kind.replace(/_/g, '.'), a.target, a.state, a.actor]);
+  const actions = [...results.actions.values()].sort((a, b) => a.incidentId.localeCompare(b.incidentId) || a.kind.localeCompare(b.kind) || a.target.localeCompare(b.target));
+  // One row per (incident, action, target, state, actor): each verdict version plans its own
+  // actions, so the same note or proposal recurs; the count says how often.
+  const grouped = new Map<string, { row: string[]; count: number }>();
+  for (const a of actions) {
+    const row = [a.incidentId.slice(0, 16), a.kind.replace(/_/g, '.'), a.target, a.state, a.actor];
+    const key = row.join('\u0000');
+    const known = grouped.get(key);
+    if (known) known.count++;
+    else grouped.set(key, { row, count: 1 });
+  }
+  const actionRows = [...grouped.values()].map(({ row, count }) => [...row, String(count)]);
   const out = [
     `Incidents (${lines.length}; highest risk first)`,
     table(['incident', 'severity', 'conf', 'verdict', 'hybrid', 'sources', 'owner', 'summary'], [16, 12, 4, 8, 6, 28, 18, 70], incidentRows),
@@ -50,7 +60,7 @@ export function renderReport(results: RunResults): string {
     ...lines.map(({ incident }) => `  ${incident.incidentId.slice(0, 16)}  ${incident.members.map((m) => `${m.eventId} (${cut(m.title, 50)})`).join(', ')}`),
     '',
     `Actions (${actions.length}; latest state of each)`,
-    actionRows.length === 0 ? '  none' : table(['incident', 'action', 'target', 'state', 'by'], [16, 24, 40, 10, 24], actionRows),
+    actionRows.length === 0 ? '  none' : table(['incident', 'action', 'target', 'state', 'by', 'count'], [16, 24, 40, 10, 16, 5], actionRows),
   ];
   if (results.deadLetters.length > 0) {
     out.push('', `Dead letters (${results.deadLetters.length})`, ...results.deadLetters.map((d) => `  ${d.topic} key=${d.key ?? '-'}: ${cut(d.reason, 160)}`));
