@@ -121,7 +121,8 @@ return 1`,
   },
   /**
    * KEYS e, rm, ri, ra, rt of the loser — ARGV loser, winner. Union step: only a root gets a parent,
-   * and only a smaller one (the client compares); returns the root state to move to the winner.
+   * and only a smaller one (the client compares); returns the root state to move to the winner. A
+   * settled root never gets a parent (`settled`): nothing joins or leaves a settled incident.
    */
   seamLink: {
     numberOfKeys: 5,
@@ -129,18 +130,19 @@ return 1`,
 local p = redis.call('HGET', KEYS[1], 'parent')
 if not p then return {'gone'} end
 if p ~= ARGV[1] then return {'moved', p} end
+if redis.call('HGET', KEYS[3], 'status') == 'settled' then return {'settled'} end
 redis.call('HSET', KEYS[1], 'parent', ARGV[2])
 return {'ok', redis.call('SMEMBERS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5])}`,
   },
   /**
-   * Same keys — ARGV id. For a root: its members and its own event (settle); for a node that is no
-   * longer a root: the root state left on it (repair of a union that crashed midway).
+   * Same keys — ARGV id. For a root: its members, its own event and its info (settle); for a node
+   * that is no longer a root: the root state left on it (repair of a union that crashed midway).
    */
   seamCollect: {
     numberOfKeys: 5,
     lua: `
 local p = redis.call('HGET', KEYS[1], 'parent')
-if p == ARGV[1] then return {'root', redis.call('SMEMBERS', KEYS[2]), redis.call('HGET', KEYS[1], 'event') or ''} end
+if p == ARGV[1] then return {'root', redis.call('SMEMBERS', KEYS[2]), redis.call('HGET', KEYS[1], 'event') or '', redis.call('HGETALL', KEYS[3])} end
 if not p then return {'gone'} end
 return {'ok', redis.call('SMEMBERS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5]), p}`,
   },
@@ -247,14 +249,50 @@ if redis.call('HGET', KEYS[1], 'status') == 'settled' and not redis.call('HGET',
 end
 return 1`,
   },
-  /** KEYS e, ri of a root — ARGV root, finalJson. Freezes the content; idempotent. */
+  /**
+   * KEYS e, rm, ri of a root — ARGV root, finalJson, member count the content was built from.
+   * Freezes the content; idempotent. A compare-and-set on the members: `changed` when a union added
+   * members since they were read (the client re-reads). From `settled` on, `seamAbsorb` and
+   * `seamLink` refuse the root, so the member set is final: nothing can join a settled incident.
+   */
   seamSettle: {
+    numberOfKeys: 3,
+    lua: `
+if redis.call('HGET', KEYS[3], 'status') == 'settled' then return 'already' end
+if redis.call('HGET', KEYS[1], 'parent') ~= ARGV[1] then return 'moved' end
+if redis.call('SCARD', KEYS[2]) ~= tonumber(ARGV[3]) then return 'changed' end
+redis.call('HSET', KEYS[3], 'status', 'settled', 'final', ARGV[2])
+return 'ok'`,
+  },
+  /**
+   * KEYS e, ri of a former root — ARGV id, expected parent. The union's bookkeeping found the winner
+   * settled (or gone): the link is undone — the node is a root again, with its own root state (still
+   * here: it is dropped only after a successful absorb), flagged lateLink (its members form their
+   * own incident, recorded as late). Returns 1 when restored (or already a root).
+   */
+  seamRestore: {
     numberOfKeys: 2,
     lua: `
-if redis.call('HGET', KEYS[2], 'status') == 'settled' then return 'already' end
-if redis.call('HGET', KEYS[1], 'parent') ~= ARGV[1] then return 'moved' end
-redis.call('HSET', KEYS[2], 'status', 'settled', 'final', ARGV[2])
-return 'ok'`,
+local p = redis.call('HGET', KEYS[1], 'parent')
+if not p then return 0 end
+if p == ARGV[1] then return 1 end
+if p ~= ARGV[2] or not redis.call('HGET', KEYS[2], 'lastSeen') then return 0 end
+redis.call('HSET', KEYS[1], 'parent', ARGV[1])
+redis.call('HSET', KEYS[2], 'lateLink', '1')
+return 1`,
+  },
+  /**
+   * KEYS e, ri of a node — ARGV id. One union-find step: parent, observedAt and whether the node
+   * still holds root state although it is not a root (a union's bookkeeping in flight: path
+   * compression must not skip it, or an undone link would leave pointers into the settled side).
+   */
+  seamStep: {
+    numberOfKeys: 2,
+    lua: `
+local f = redis.call('HMGET', KEYS[1], 'parent', 'observedAt')
+local pending = 0
+if f[1] and f[1] ~= ARGV[1] and redis.call('EXISTS', KEYS[2]) == 1 then pending = 1 end
+return {f[1] or '', f[2] or '', pending}`,
   },
   /** KEYS e — ARGV incidentId, dedupTtl. The event hash becomes the dedup record. */
   seamForget: {

@@ -78,6 +78,19 @@ export interface RedisCorrelationStateOptions {
    * popping and producing), the root is due again and its version is re-emitted (same version).
    */
   readonly emissionLeaseMs?: number;
+  /**
+   * Test hooks (regression tests force interleavings with them; never set in production): awaited
+   * between a settle's read of a root's members and its compare-and-set, and between a union's
+   * link (the loser's parent lowered) and its bookkeeping (the loser's members into the winner).
+   */
+  readonly testHooks?: RedisStateTestHooks;
+}
+
+export interface RedisStateTestHooks {
+  readonly afterSettleRead?: (root: string) => Promise<void>;
+  /** After a settle's compare-and-set succeeded, before its members are evicted and forgotten. */
+  readonly afterSettleMark?: (root: string) => Promise<void>;
+  readonly afterLink?: (loser: string, winner: string) => Promise<void>;
 }
 
 export interface IdleAdvanceInfo {
@@ -181,6 +194,7 @@ export class RedisCorrelationState {
   private readonly onIdleAdvance: ((info: IdleAdvanceInfo) => void) | undefined;
   private readonly maxPerAdvance: number;
   private readonly emissionLeaseMs: number;
+  private readonly hooks: RedisStateTestHooks;
   private readonly emitted = new WeakMap<IncidentVersion, EmittedFrom>();
   /** The idle partitions last reported to `onIdleAdvance` (joined). */
   private lastIdleReport = '';
@@ -201,6 +215,7 @@ export class RedisCorrelationState {
     this.onIdleAdvance = options.onIdleAdvance;
     this.maxPerAdvance = Math.max(1, options.maxPerAdvance ?? 2_000);
     this.emissionLeaseMs = Math.max(0, options.emissionLeaseMs ?? 0);
+    this.hooks = options.testHooks ?? {};
     if (options.autoPipelining ?? true) (this.redis.options as { enableAutoPipelining?: boolean }).enableAutoPipelining = true;
     this.holdingTtlMs =
       maxWindowMs(this.config) + this.config.graceMs + this.config.hotKeyLookaheadMs + (options.holdingMarginMs ?? 10 * 60_000);
@@ -312,9 +327,16 @@ export class RedisCorrelationState {
   async ingestBatch(events: readonly CorrelationEvent[], partition = '0'): Promise<IngestOutcome[]> {
     if (events.length === 0) return [];
     const now = this.clock.now();
-    // The partition's record time is recorded first (it is not idle while its batch is ingested);
-    // the same call returns the watermark that lateness is judged against.
-    const flat = (await this.call('seamWatermark', [this.wmKey()], [partition, '', this.holdingTtlMs, now])) as string[];
+    // The partition holds the watermark back from the start of its batch: its record time (it is
+    // not idle while the batch is ingested) and the batch's minimum event time as its max (a max:
+    // a partition seen before keeps its previous maximum if that is higher) are recorded first.
+    // Without the latter, a partition's first batch would be missing from the maxima, so the
+    // watermark could move (idle advance of the others) past an event being ingested. Recording the
+    // minimum early is safe: every event of the batch is ≥ it, and nothing within W of an event
+    // ≥ min can settle or be decided at a watermark ≤ min − G. The same call returns the watermark
+    // that lateness is judged against.
+    const batchMin = events.reduce((min, event) => Math.min(min, event.observedAt), Number.POSITIVE_INFINITY);
+    const flat = (await this.call('seamWatermark', [this.wmKey()], [partition, batchMin, this.holdingTtlMs, now])) as string[];
     const { watermark } = this.watermarkFrom(flat, now);
     const seen: number[] = [];
     // 1. Create every new event (one script each, all in one pipeline); known and late ones take
@@ -488,13 +510,23 @@ export class RedisCorrelationState {
   private async find(id: string): Promise<Node | undefined> {
     const path: Array<{ id: string; parent: string }> = [];
     let cursor = id;
+    // A node whose union bookkeeping is in flight (not a root, root state still held) may be
+    // restored to a root if its winner settled; no pointer may skip it until then.
+    let pending = false;
     for (let hops = 0; hops < 10_000; hops += 1) {
-      const [parent, observedAt] = await this.redis.hmget(this.eKey(cursor), 'parent', 'observedAt');
-      if (parent === null || parent === undefined || observedAt === null || observedAt === undefined) return undefined;
+      const [parent, observedAt, inFlight] = (await this.call('seamStep', [this.eKey(cursor), this.rKeys(cursor)[1]], [cursor])) as [
+        string,
+        string,
+        number,
+      ];
+      if (parent === '' || observedAt === '') return undefined;
       if (parent === cursor) {
-        await Promise.all(path.slice(0, -1).map((step) => this.call('seamCompress', [this.eKey(step.id)], [step.parent, cursor])));
+        if (!pending) {
+          await Promise.all(path.slice(0, -1).map((step) => this.call('seamCompress', [this.eKey(step.id)], [step.parent, cursor])));
+        }
         return { id: cursor, observedAt: Number(observedAt) };
       }
+      if (inFlight === 1) pending = true;
       path.push({ id: cursor, parent });
       cursor = parent;
     }
@@ -513,21 +545,33 @@ export class RedisCorrelationState {
         : [rootB, rootA];
       const result = (await this.call('seamLink', [this.eKey(loser.id), ...this.rKeys(loser.id)], [loser.id, winner.id])) as unknown[];
       if (result[0] === 'moved') continue; // lost a race: re-find
+      // 'settled': the loser's incident settled meanwhile; nothing joins a settled incident.
       if (result[0] !== 'ok') return;
+      await this.hooks.afterLink?.(loser.id, winner.id);
       await this.moveRootState(loser.id, parseRootState(result.slice(1)), winner.id);
       return;
     }
     throw new Error(`correlator: union of ${a} and ${b} did not converge`);
   }
 
-  /** Cross-slot bookkeeping of a union (and its repair): every step is a set union or a max. */
-  private async moveRootState(loser: string, state: RootState, towards: string): Promise<void> {
+  /**
+   * Cross-slot bookkeeping of a union (and its repair): every step is a set union or a max. When
+   * the winner's incident settled before the loser's members reached it (its member set is then
+   * final), the link is undone instead: the loser is a root again with its own state, its members
+   * form their own incident (flagged late, as an event linking to a settled incident would be in the
+   * engine) — never a member pointing into a forgotten incident. Returns 'restored' then.
+   */
+  private async moveRootState(loser: string, state: RootState, towards: string): Promise<'moved' | 'restored'> {
     const loserIncident = incidentIdFor(loser);
     const lastEmitted = state.info.get('lastEmitted');
     const lastSeen = state.info.get('lastSeen') ?? '0';
+    let refused = false;
     for (let attempt = 0; attempt < MAX_UNION_RETRIES; attempt += 1) {
       const root = await this.find(towards);
-      if (root === undefined) break;
+      if (root === undefined) {
+        refused = true;
+        break;
+      }
       const winnerIncident = incidentIdFor(root.id);
       const absorbed = [...state.absorbed];
       const tombstones: Array<[string, string]> = state.tombstones.map((json) => {
@@ -553,11 +597,19 @@ export class RedisCorrelationState {
       if (result[0] === 'moved') continue;
       if (result[0] === 'ok') {
         await Promise.all([this.bucketAdd(this.bucket('settle', root.id), Number(result[1]), root.id, 'GT'), this.touch(root.id)]);
-      }
+      } else refused = result[0] === 'settled';
       break;
+    }
+    if (refused) {
+      const restored = await this.call('seamRestore', [this.eKey(loser), this.rKeys(loser)[1]], [loser, towards]);
+      if (restored === 1) {
+        await Promise.all([this.bucketAdd(this.bucket('settle', loser), Number(lastSeen), loser, 'GT'), this.touch(loser)]);
+        return 'restored';
+      }
     }
     await this.call('seamCleanup', [this.eKey(loser), ...this.rKeys(loser)], [loser]);
     await Promise.all([this.redis.zrem(this.bucket('settle', loser), loser), this.redis.zrem(this.bucket('due', loser), loser)]);
+    return 'moved';
   }
 
   private async touch(root: string, attempt = 0): Promise<void> {
@@ -710,35 +762,59 @@ export class RedisCorrelationState {
     const work = all.flatMap((roots, n) => roots.map((root) => ({ root, bucket: buckets[n] ?? '' })));
     if (work.length === 0) return false;
     const adds = new BucketAdds();
-    await this.pool(work, ({ root }) => this.settle(root, adds));
+    const results = await this.pool(work, ({ root }) => this.settle(root, adds, watermark - horizon));
     // Bucket entries of all settled roots (dedup, due), then the settle entries go — only after
-    // the work, so a crash in between leaves an entry whose (idempotent) settle runs again.
+    // the work, so a crash in between leaves an entry whose (idempotent) settle runs again. A root
+    // that is not done keeps its entry.
     await this.flushBucketAdds(adds);
     const done = new Map<string, string[]>();
-    for (const { root, bucket } of work) done.set(bucket, done.get(bucket) ?? []).get(bucket)?.push(root);
+    work.forEach(({ root, bucket }, i) => {
+      if (results[i] === 'done') done.set(bucket, done.get(bucket) ?? []).get(bucket)?.push(root);
+    });
     await Promise.all([...done].flatMap(([bucket, roots]) => chunks(roots).map((part) => this.redis.zrem(bucket, ...part))));
-    return this.cut(all, false);
+    // 'again': still due but raced with a union (or restored): the next call retries at once.
+    return this.cut(all, false) || results.includes('again');
   }
 
-  private async settle(root: string, adds: BucketAdds): Promise<void> {
+  /**
+   * Settles one root whose `lastSeen` was below `before` when its bucket was scanned. The settle is
+   * a compare-and-set on the member set (`seamSettle`): marked settled only with exactly the members
+   * the final content was built from; from then on no union adds to it (a late union is undone, see
+   * `moveRootState`), so deleting the member set cannot lose a member. 'done' = the settle entry
+   * can go; 'keep' = not due any more / handled by a union in flight; 'again' = still due, retry.
+   */
+  private async settle(root: string, adds: BucketAdds, before: number): Promise<'done' | 'keep' | 'again'> {
     const [eKey, ...rKeys] = [this.eKey(root), ...this.rKeys(root)];
     const [membersKey, infoKey] = rKeys;
-    const collected = (await this.call('seamCollect', [eKey, ...rKeys], [root])) as unknown[];
-    if (collected[0] === 'ok') {
-      // Not a root any more, but its root state is still here: a union that crashed midway. Repair.
-      const parent = typeof collected[5] === 'string' ? collected[5] : '';
-      await this.moveRootState(root, parseRootState(collected.slice(1, 5)), parent);
-      return;
+    let loaded: MemberState[] = [];
+    let settled = false;
+    for (let attempt = 0; attempt < MAX_RETRIES && !settled; attempt += 1) {
+      const collected = (await this.call('seamCollect', [eKey, ...rKeys], [root])) as unknown[];
+      if (collected[0] === 'ok') {
+        // Not a root any more, but its root state is still here: a union that crashed midway (or is
+        // in flight on another instance). Repair (idempotent).
+        const parent = typeof collected[5] === 'string' ? collected[5] : '';
+        return (await this.moveRootState(root, parseRootState(collected.slice(1, 5)), parent)) === 'restored' ? 'again' : 'done';
+      }
+      if (collected[0] !== 'root') return 'done';
+      const members = (collected[1] as string[] | undefined) ?? [];
+      const rootEvent = typeof collected[2] === 'string' && collected[2] !== '' ? { id: root, json: collected[2] } : undefined;
+      const info = parseRootState([[], collected[3]]).info;
+      if (members.length === 0) return 'done';
+      const alreadySettled = info.get('status') === 'settled';
+      // A union raised lastSeen since the scan: not due any more (its entry carries the new score).
+      if (!alreadySettled && Number(info.get('lastSeen') ?? '-Infinity') >= before) return 'keep';
+      loaded = await this.loadMembers(members, rootEvent);
+      if (loaded.length === 0) break;
+      await this.hooks.afterSettleRead?.(root);
+      const final = buildIncidentContent(loaded, this.config, info.get('lateLink') === '1');
+      const result = await this.call('seamSettle', [eKey, membersKey ?? '', infoKey ?? ''], [root, JSON.stringify(final), members.length]);
+      if (result === 'changed') continue; // a union added members after the read: read again
+      if (result === 'moved') return 'again'; // linked under another root meanwhile: its union moves the state
+      settled = true;
+      if (result === 'ok') await this.hooks.afterSettleMark?.(root);
     }
-    if (collected[0] !== 'root') return;
-    const members = (collected[1] as string[] | undefined) ?? [];
-    const rootEvent = typeof collected[2] === 'string' && collected[2] !== '' ? { id: root, json: collected[2] } : undefined;
-    if (members.length === 0) return;
-    const loaded = await this.loadMembers(members, rootEvent);
-    if (loaded.length > 0) {
-      const final = buildIncidentContent(loaded, this.config);
-      await this.call('seamSettle', [eKey, infoKey ?? ''], [root, JSON.stringify(final)]);
-    }
+    if (!settled && loaded.length > 0) return 'again';
     const incidentId = incidentIdFor(root);
     await Promise.all(
       loaded.flatMap((member) => [...member.keys.keys.keys()].map((key) => this.call('seamEvict', this.kKeys(key), [member.event.eventId]))),
@@ -747,8 +823,10 @@ export class RedisCorrelationState {
       loaded.map((member) => this.call('seamForget', [this.eKey(member.event.eventId)], [incidentId, this.config.dedupRetentionMs])),
     );
     for (const member of loaded) adds.add(this.bucket('dedup', member.event.eventId), member.event.observedAt, member.event.eventId, '');
+    // Safe: the root is settled, so no union adds to the set any more.
     await this.redis.del(membersKey ?? '');
     adds.add(this.bucket('due', root), '-inf', root, '');
+    return 'done';
   }
 
   /** Drops the dedup records past their retention; true when the bound cut the work. */
