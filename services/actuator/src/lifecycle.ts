@@ -71,9 +71,10 @@ export class ActionLifecycle implements ApprovalsBackend {
       const existing = await this.o.store.get(candidate.actionId);
       if (existing !== undefined) {
         // Redelivery: the same state again (consumers dedupe on actionId + sequence); an execution
-        // interrupted by a crash is resumed through its claim.
+        // interrupted by a crash is resumed through its claim, and its `executing` record is produced
+        // again first: the crash may have come before the first one reached the topic.
+        records.push(toRecord(existing));
         if (existing.status === 'executing') toRun.push(existing);
-        else records.push(toRecord(existing));
         continue;
       }
       if (stale) continue;
