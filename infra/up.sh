@@ -86,8 +86,10 @@ start_redis_instance() { # NAME PORT [extra args]
   local name="$1" port="$2"; shift 2
   if pid_alive "$name"; then log "$name already running"; return; fi
   mkdir -p "$LOCAL/$name"
-  # No persistence: Seam's Redis state is bounded by TTLs and rebuilt from Kafka when lost.
-  redis-server --bind "$HOST" --port "$port" --dir "$LOCAL/$name" --save "" --appendonly no \
+  # Append-only file, fsynced every second: the correlator's incidents, the actuator's claims and
+  # the ingests' cursors are state, not cache; losing them on a restart re-ingests offenses and
+  # repeats actions (test/e2e/redis-restart.int.test.ts). No RDB snapshots.
+  redis-server --bind "$HOST" --port "$port" --dir "$LOCAL/$name" --save "" --appendonly yes --appendfsync everysec \
     --daemonize yes --pidfile "$RUN/$name.pid" --logfile "$LOGS/$name.log" "$@"
   for _ in $(seq 1 20); do [ -s "$RUN/$name.pid" ] && break; sleep 0.1; done
 }
