@@ -8,6 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createRegistryClient, registerAll, registrySubjects } from '@seam/schemas';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
 import { applyTopology } from '@seam/topology/apply';
 import { connectCluster } from '@seam/topology/cluster';
 import { desiredTopics } from '@seam/topology/topics';
@@ -18,7 +20,7 @@ import { toEventBridgeEvent } from './eventbridge-envelope';
 import { RunObserver } from './observer';
 import type { ReplayLine, ReplayLineError } from './replay-input';
 import { expectedEventId } from './results';
-import { serviceSpec, SERVICE_NAMES, type ComponentEndpoints, type RunSettings, type ServiceName } from './services';
+import { correlatorRedisPrefix, runTopics, serviceSpec, SERVICE_NAMES, type ComponentEndpoints, type RunSettings, type ServiceName } from './services';
 import { freePort, Supervisor, type ServiceEvent } from './supervisor';
 
 export interface PipelineRunOptions {
@@ -35,6 +37,8 @@ export interface PipelineRunOptions {
 }
 
 export interface FeedOptions {
+  /** Signal the end of input to the correlator once everything is consumed (default true; see endOfInput). */
+  readonly endOfInput?: boolean;
   readonly waveSpanMs?: number;
   readonly waveTimeoutMs?: number;
   readonly onLine?: (done: number) => void;
@@ -47,7 +51,19 @@ export interface FeedOutcome {
   readonly refused: ReplayLineError[];
   /** Fed event ids that had reached neither `enriched` nor a DLQ when their wave timed out. */
   readonly stragglers: string[];
+  /** Whether the end of input was signalled (the correlator caught up in time). */
+  readonly flushed: boolean;
 }
+
+/** How long a line is re-delivered to an aws-ingest that is unreachable or answers 429/5xx. */
+const DELIVERY_RETRY_MS = 90_000;
+/** EventBridge's maximum event size (256 KB, the PutEvents entry limit). */
+const EVENTBRIDGE_MAX_EVENT_BYTES = 256 * 1024;
+
+/** HSET field to value only if it raises it (the floor never moves back). */
+const RAISE_FLOOR = `local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '-inf')
+if tonumber(ARGV[2]) > current then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+return 1`;
 
 export class PipelineRun {
   readonly prefix: string;
@@ -172,7 +188,8 @@ export class PipelineRun {
       stragglers.push(...waiting.filter((w) => !through(w)).map((w) => w.eventId));
       start = end;
     }
-    return { fed, refused, stragglers };
+    const flushed = options.endOfInput === false ? false : await this.endOfInput();
+    return { fed, refused, stragglers, flushed };
   }
 
   /** Delivers one line the way its source would; a refusal reason, or undefined when accepted. */
@@ -185,13 +202,72 @@ export class PipelineRun {
         return `QRadar refused the offense: ${error instanceof Error ? error.message : String(error)}`;
       }
     }
-    const response = await fetch(`http://127.0.0.1:${this.settings.ports['aws-ingest']}/eventbridge`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.settings.eventBridgeToken}` },
-      body: JSON.stringify(toEventBridgeEvent(line)),
-    });
-    const body = await response.text();
-    return response.ok ? undefined : `aws-ingest answered ${response.status}: ${body.slice(0, 300)}`;
+    // EventBridge retries an API destination on connection failures, 429 and 5xx (with backoff, for
+    // up to 24 h); the replay does the same for up to `DELIVERY_RETRY_MS`, so an aws-ingest that is
+    // restarting (crash tests) delays its lines instead of failing the feed.
+    const body = JSON.stringify(toEventBridgeEvent(line));
+    // EventBridge refuses an event above 256 KB (PutEvents), so such a line never reaches an intake.
+    const size = Buffer.byteLength(body, 'utf8');
+    if (size > EVENTBRIDGE_MAX_EVENT_BYTES) return `EventBridge refuses an event of ${size} bytes (its limit is ${EVENTBRIDGE_MAX_EVENT_BYTES} bytes)`;
+    const deadline = Date.now() + DELIVERY_RETRY_MS;
+    for (let attempt = 0; ; attempt++) {
+      let failure: string;
+      try {
+        const response = await fetch(`http://127.0.0.1:${this.settings.ports['aws-ingest']}/eventbridge`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${this.settings.eventBridgeToken}` },
+          body,
+          signal: AbortSignal.timeout(30_000),
+        });
+        const text = await response.text();
+        if (response.ok) return undefined;
+        failure = `aws-ingest answered ${response.status}: ${text.slice(0, 300)}`;
+        if (response.status !== 429 && response.status < 500) return failure;
+      } catch (error) {
+        failure = `aws-ingest unreachable: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      if (Date.now() > deadline) return failure;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
+    }
+  }
+
+  /**
+   * End of input: once the correlator has consumed everything on `enriched` (its group's committed
+   * offsets at the end of every partition), raise its watermark floor to the wall clock, so every
+   * incident of the recording settles now instead of after the idle advance. The floor is the
+   * correlator's own mechanism (services/correlator/STATE.md, "~floor" in the `wm` hash); raising
+   * it only ever moves event time forward, as idleness would. Returns false if the correlator did
+   * not catch up within `timeoutMs` (nothing is flushed then: in-flight events would turn late).
+   */
+  async endOfInput(timeoutMs = 120_000): Promise<boolean> {
+    const topic = runTopics(this.prefix).enriched;
+    const groupId = `${this.prefix}seam.correlator`;
+    const kafka = new Kafka({ clientId: `${this.prefix}flush`, brokers: this.options.endpoints.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+        const caughtUp = ends.every((end) => BigInt(end.high) === 0n || (at.get(end.partition) ?? -1n) >= BigInt(end.high));
+        if (caughtUp) break;
+        if (Date.now() > deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+    const redis = new Redis(this.options.endpoints.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 3 });
+    try {
+      await redis.connect();
+      const key = `${correlatorRedisPrefix(this.prefix)}wm`;
+      await redis.eval(RAISE_FLOOR, 1, key, '~floor', String(Date.now()));
+    } finally {
+      redis.disconnect();
+    }
+    return true;
   }
 
   async stop(): Promise<void> {

@@ -50,6 +50,9 @@ export function runTopics(prefix: string) {
   };
 }
 
+/** The correlator's Redis key prefix in a run (its watermark hash is `<prefix>wm`). */
+export const correlatorRedisPrefix = (runPrefix: string): string => `${runPrefix}seam:corr:`;
+
 function common(name: ServiceName, run: RunSettings): Record<string, string> {
   return {
     SERVICE_NAME: name,
@@ -98,13 +101,15 @@ function specific(name: ServiceName, run: RunSettings): Record<string, string> {
       return {
         CORRELATOR_INPUT_TOPIC: topics.enriched,
         CORRELATOR_OUTPUT_TOPIC: topics.correlated,
-        CORRELATOR_REDIS_PREFIX: `${redisPrefix}:corr:`,
+        CORRELATOR_REDIS_PREFIX: correlatorRedisPrefix(run.prefix),
       };
     case 'scorer':
       return {
         SCORER_INPUT_TOPIC: topics.correlated,
         SCORER_OUTPUT_TOPIC: topics.verdicts,
         SCORER_AUDIT_TOPIC: topics.llmAudit,
+        // The scorer keeps each member event (from `enriched`) to score incidents with their evidence.
+        SCORER_EVENTS_TOPIC: topics.enriched,
         SCORER_REDIS_PREFIX: `${redisPrefix}:scorer:`,
         ...(run.endpoints.LLM_BASE_URL === undefined ? {} : { LLM_BASE_URL: run.endpoints.LLM_BASE_URL }),
         ...(run.endpoints.LLM_MODEL === undefined ? {} : { LLM_MODEL: run.endpoints.LLM_MODEL }),

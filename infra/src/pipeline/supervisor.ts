@@ -26,6 +26,12 @@ export interface ServiceSpec {
 export interface SupervisorOptions {
   readonly repoRoot: string;
   readonly logDir: string;
+  /**
+   * A service that exits on its own (a fatal error: the kit exits when Kafka stays unreachable past
+   * kafkajs's retries) is started again after `delayMs`, at most `max` times — what a container
+   * platform's restart policy does. Default: 1 s, 10 times.
+   */
+  readonly restart?: { readonly delayMs: number; readonly max: number };
   /** Called with every state change (for progress output). */
   readonly onEvent?: (event: ServiceEvent) => void;
 }
@@ -33,6 +39,7 @@ export interface SupervisorOptions {
 export type ServiceEvent =
   | { readonly kind: 'started'; readonly service: string; readonly pid: number }
   | { readonly kind: 'ready'; readonly service: string; readonly ms: number }
+  | { readonly kind: 'restarting'; readonly service: string; readonly restarts: number }
   | { readonly kind: 'exited'; readonly service: string; readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly expected: boolean };
 
 /** A free loopback port (bind to 0, read it, release it). */
@@ -55,6 +62,8 @@ export class ServiceProcess {
   #log: WriteStream | undefined;
   #exit: Promise<void> = Promise.resolve();
   #expectExit = false;
+  #restarts = 0;
+  #restartTimer: NodeJS.Timeout | undefined;
   /** Exit codes of every run so far (crash tests look at them). */
   readonly exits: { code: number | null; signal: NodeJS.Signals | null }[] = [];
 
@@ -92,8 +101,18 @@ export class ServiceProcess {
     this.#exit = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.exits.push({ code, signal });
-        this.options.onEvent?.({ kind: 'exited', service: this.spec.name, code, signal, expected: this.#expectExit });
+        const expected = this.#expectExit;
+        this.options.onEvent?.({ kind: 'exited', service: this.spec.name, code, signal, expected });
         resolve();
+        const policy = this.options.restart ?? { delayMs: 1_000, max: 10 };
+        if (!expected && this.#restarts < policy.max) {
+          this.#restarts++;
+          this.options.onEvent?.({ kind: 'restarting', service: this.spec.name, restarts: this.#restarts });
+          this.#restartTimer = setTimeout(() => {
+            this.#restartTimer = undefined;
+            if (!this.running && !this.#expectExit) this.start();
+          }, policy.delayMs);
+        }
       });
     });
     this.options.onEvent?.({ kind: 'started', service: this.spec.name, pid: child.pid ?? -1 });
@@ -122,6 +141,7 @@ export class ServiceProcess {
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
   async stop(graceMs = 20_000): Promise<void> {
+    this.#cancelRestart();
     const child = this.#child;
     if (child === undefined || !this.running) return;
     this.#expectExit = true;
@@ -133,11 +153,17 @@ export class ServiceProcess {
 
   /** SIGKILL now (a crash); resolves when the process is gone. */
   async kill(): Promise<void> {
+    this.#cancelRestart();
     const child = this.#child;
     if (child === undefined || !this.running) return;
     this.#expectExit = true;
     child.kill('SIGKILL');
     await this.#exit;
+  }
+
+  #cancelRestart(): void {
+    if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
   }
 
   async close(): Promise<void> {
