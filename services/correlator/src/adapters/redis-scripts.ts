@@ -226,6 +226,8 @@ local tombs = redis.call('HVALS', KEYS[4])
 redis.call('HDEL', KEYS[2], 'dirtyFirst', 'dirtyLast')
 if ARGV[5] == '1' then
   if version > 0 then redis.call('HSET', KEYS[2], 'pending', version) end
+  -- The settled version is out (now or before): only its ack may delete the root's state.
+  if status == 'settled' then redis.call('HSET', KEYS[2], 'settledEmitted', '1') end
   return {'ok', version, tombs}
 end
 redis.call('DEL', KEYS[4])
@@ -235,7 +237,9 @@ return {'ok', version, tombs}`,
   /**
    * KEYS ri, ra, rt of a root — ARGV version, tombstonesJson ([[incidentId, versionJson]]). The
    * emitted version and tombstones were produced: clears `pending` (if still that version), drops
-   * the tombstones unchanged since, and deletes a settled root's state once nothing is pending.
+   * the tombstones unchanged since, and deletes a settled root's state once nothing is pending —
+   * only after its settled version went out: the ack of an earlier open version that arrives after
+   * the root settled must not delete the state before the final version is emitted.
    */
   seamAck: {
     numberOfKeys: 3,
@@ -244,7 +248,7 @@ if redis.call('HGET', KEYS[1], 'pending') == ARGV[1] then redis.call('HDEL', KEY
 for _, t in ipairs(cjson.decode(ARGV[2])) do
   if redis.call('HGET', KEYS[3], t[1]) == t[2] then redis.call('HDEL', KEYS[3], t[1]) end
 end
-if redis.call('HGET', KEYS[1], 'status') == 'settled' and not redis.call('HGET', KEYS[1], 'pending') and redis.call('HLEN', KEYS[3]) == 0 then
+if redis.call('HGET', KEYS[1], 'settledEmitted') == '1' and not redis.call('HGET', KEYS[1], 'pending') and redis.call('HLEN', KEYS[3]) == 0 then
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 end
 return 1`,
