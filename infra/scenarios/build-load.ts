@@ -16,20 +16,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../src/emulator-kit/random';
 
 type Json = Record<string, unknown>;
-
-/** mulberry32: a small seeded PRNG (the tests log the seed so a failing run can be replayed). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface LoadOptions {
   /** How many copies of the scenario (18 records each). */
@@ -107,7 +96,7 @@ export function buildLoad(scenarioText: string, options: LoadOptions): string {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Json);
-  const random = prng(options.seed);
+  const random = seededRandom(options.seed);
   const jitter = options.jitterMinutes ?? 6;
   const out: string[] = [];
   for (let copy = 0; copy < options.copies; copy++) {

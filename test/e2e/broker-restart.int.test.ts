@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prng } from '../../infra/scenarios/build-load';
+import { seededRandom } from '../../infra/src/emulator-kit/random';
 import { REPLAY_CORRELATOR_SETTINGS } from '@seam/infra/pipeline/replay-settings';
 import { PipelineRun, type FeedOutcome } from '@seam/infra/pipeline/run';
 import { freePort } from '@seam/infra/pipeline/supervisor';
@@ -19,7 +19,7 @@ import { ActionHistory, checkOutcome, faultExtra, describeOutcome, env, faultSee
 
 const seed = faultSeed();
 const lines = loadLines(4, seed);
-const random = prng(seed ^ 0xb40c);
+const random = seededRandom(seed ^ 0xb40c);
 
 const dir = mkdtempSync(join(tmpdir(), 'seam-broker-restart-'));
 let ports: [string, string] = ['0', '0'];

@@ -8,7 +8,7 @@
  * The seed is printed; `SEAM_FAULT_SEED=<n>` replays the same load and kill schedule.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prng } from '../../infra/scenarios/build-load';
+import { seededRandom } from '../../infra/src/emulator-kit/random';
 import { REPLAY_CORRELATOR_SETTINGS } from '@seam/infra/pipeline/replay-settings';
 import { PipelineRun, type FeedOutcome } from '@seam/infra/pipeline/run';
 import { SERVICE_NAMES, type ServiceName } from '@seam/infra/pipeline/services';
@@ -17,7 +17,7 @@ import { ActionHistory, checkOutcome, faultExtra, describeOutcome, faultSeed, lo
 
 const seed = faultSeed();
 const lines = loadLines(8, seed);
-const random = prng(seed ^ 0x5eed);
+const random = seededRandom(seed ^ 0x5eed);
 
 let run: PipelineRun;
 const history = new ActionHistory();

@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prng } from '../../infra/scenarios/build-load';
+import { seededRandom } from '../../infra/src/emulator-kit/random';
 import { REPLAY_CORRELATOR_SETTINGS } from '@seam/infra/pipeline/replay-settings';
 import { PipelineRun, type FeedOutcome } from '@seam/infra/pipeline/run';
 import { freePort } from '@seam/infra/pipeline/supervisor';
@@ -25,7 +25,7 @@ import { ActionHistory, checkOutcome, faultExtra, describeOutcome, env, faultSee
 
 const seed = faultSeed();
 const lines = loadLines(4, seed);
-const random = prng(seed ^ 0x4ed15);
+const random = seededRandom(seed ^ 0x4ed15);
 
 const dir = mkdtempSync(join(tmpdir(), 'seam-redis-restart-'));
 let port = '0';
@@ -68,7 +68,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 }, 90_000);
 
-describe('Redis (no persistence) restarted during a replay', () => {
+describe('Redis (append-only file, as infra/up.sh runs it) restarted during a replay', () => {
   it('no service crashed or needed a restart', () => {
     expect(outage.backAtMs).toBeGreaterThan(outage.restartAtMs);
     for (const service of run?.supervisor.services.values() ?? []) expect(service.exits, service.spec.name).toEqual([]);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '@seam/infra/emulator-kit/random';
 import { RedisCorrelationState, type RedisLike, type RedisStateTestHooks } from '../src/adapters/redis-state';
 import { incidentIdFor, type CorrelationConfigInput, type IncidentVersion } from '../src/domain/index';
 import { compacted, ev, ManualClock, MINUTE, person, T0 } from './fixtures';
@@ -61,17 +62,6 @@ const scanKeys = async (redis: RedisLike, prefix: string): Promise<string[]> => 
   return keys;
 };
 
-/** Deterministic PRNG (mulberry32) for the seeded schedules. */
-const prng = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
 
 const yieldTimes = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -218,7 +208,7 @@ describe.each(targets)('settle vs. union into the settling root ($name)', ({ con
   it('settle and union run concurrently under 40 seeded schedules: every event in exactly one settled incident', async () => {
     const outcomes = new Set<string>();
     for (let seed = 1; seed <= 40; seed += 1) {
-      const random = prng(seed);
+      const random = seededRandom(seed);
       const hooks: RedisStateTestHooks = {
         afterSettleRead: () => yieldTimes(Math.floor(random() * 6)),
         afterSettleMark: () => yieldTimes(Math.floor(random() * 6)),

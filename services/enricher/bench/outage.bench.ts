@@ -21,6 +21,7 @@
  *
  *   set -a; . .local/endpoints.env; set +a; npx tsx services/enricher/bench/outage.bench.ts [events]
  */
+import { seededRandom } from '@seam/infra/emulator-kit/random';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createRedis, Secret } from '@seam/kit';
@@ -46,17 +47,6 @@ const data = (name: string) => fileURLToPath(new URL(`../data/${name}`, import.m
 
 // --- input -------------------------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG, so every run draws the same sequence. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Draws ranks 0..n-1 with P(k) proportional to 1/(k+1)^s. */
 function zipf(n: number, s: number, random: () => number): () => number {
@@ -76,7 +66,8 @@ function zipf(n: number, s: number, random: () => number): () => number {
   };
 }
 
-const random = prng(42);
+// mulberry32 (emulator-kit): every run draws the same sequence.
+const random = seededRandom(42);
 const publicIps = Array.from({ length: 2000 }, (_, i) => `${45 + (i % 50)}.${(i * 7) % 256}.${(i * 13) % 256}.${1 + (i % 250)}`);
 // Private addresses in three namespaces (data/namespaces.json): dc-frankfurt, aws-vpc-prod, corp.
 const privateIps = Array.from({ length: 1500 }, (_, i) => (i % 3 === 0 ? `10.${i % 200}.${(i * 3) % 256}.${1 + (i % 250)}` : i % 3 === 1 ? `172.31.${i % 256}.${1 + (i % 250)}` : `192.168.${i % 256}.${1 + ((i * 5) % 250)}`));
