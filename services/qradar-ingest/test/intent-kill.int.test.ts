@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseIntent } from '../src/domain/intent';
+import { startRedisHoldProxy, respHead } from './redis-hold-proxy';
 import { cleanupRedis, countBy, createTopic, deleteTopic, env, startService, suffix, TopicCollector } from './harness';
 
 const TOKEN = `sec-${suffix()}`;
@@ -30,43 +31,46 @@ describe('qradar-ingest produce intent', () => {
     const collector = new TopicCollector();
     await collector.start(topic);
     cleanups.push(() => collector.stop());
-    const extra = { QRADAR_URL: emu.url, QRADAR_TOKEN: TOKEN, OFFENSES_RAW_TOPIC: topic, REDIS_KEY_PREFIX: prefix, PAGE_SIZE: '250', EVENT_SAMPLE_SIZE: '0' };
     const intentKey = `${prefix}{qradar-ingest}:intent`;
+    // The service reaches Redis through a proxy that, once armed, lets the next intent SET through
+    // and then holds every later command: the page is produced (Kafka is not behind the proxy) while
+    // its commit (which deletes the intent) never reaches Redis. Deterministic, no timing sweep.
+    const proxy = await startRedisHoldProxy(env('REDIS_URL'), respHead('set', intentKey));
+    cleanups.push(() => proxy.close());
+    const base = { QRADAR_URL: emu.url, QRADAR_TOKEN: TOKEN, OFFENSES_RAW_TOPIC: topic, REDIS_KEY_PREFIX: prefix, PAGE_SIZE: '250', EVENT_SAMPLE_SIZE: '0' };
 
-    // Freeze the process the moment an intent is pending (written before the produce, deleted by the
-    // commit after the ack), let the broker finish any produce request already sent, then SIGKILL.
-    // Retry (bounded) until the page reached the topic while its commit did not happen: the window
-    // that used to duplicate the page on restart.
     const admin = new Kafka({ brokers: env('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     cleanups.push(() => admin.disconnect());
+    const service = startService({ ...base, REDIS_URL: proxy.url });
+    cleanups.push(() => service.kill('SIGKILL'));
+    await service.port;
+    // Past the cold start (producer metadata, schema registration): this process has produced a page.
+    const before = collector.records.length;
+    await collector.waitFor((r) => r.length > before, 30_000, 'a first page');
+    await proxy.arm();
+    // The SET went out on the service's connection; read it back on ours (ordering across two
+    // connections is not guaranteed, so allow a moment).
+    let text: string | null = null;
+    for (let i = 0; i < 100 && text === null; i += 1) {
+      text = await redis.get(intentKey);
+      if (text === null) await sleep(20);
+    }
+    expect(text).not.toBeNull();
+    const recorded = new Map(parseIntent(text ?? '').offsets.map((o) => [o.partition, BigInt(o.offset)]));
+    // Wait for the broker to hold the journaled page, then kill before the (held) commit can land.
     let window = false;
-    // The window (page stored, intent not yet cleared) is a few ms wide and moves later under load:
-    // sweep 0..68 ms in 18 tries (a loaded CI run once missed it with 12 tries over 0..33 ms).
-    for (let attempt = 0; attempt < 18 && !window; attempt += 1) {
-      const service = startService(extra);
-      cleanups.push(() => service.kill('SIGKILL'));
-      await service.port;
-      // Past the cold start (producer metadata, schema registration): this process has produced a page.
-      const before = collector.records.length;
-      await collector.waitFor((r) => r.length > before, 30_000, 'a first page');
-      const deadline = Date.now() + 30_000;
-      while ((await redis.exists(intentKey)) === 0) {
-        if (Date.now() > deadline) throw new Error('no produce intent was ever seen');
-      }
-      await sleep(attempt * 4); // sweep 0..68 ms into the produce
-      service.child.kill('SIGSTOP');
-      await sleep(500);
-      await service.kill('SIGKILL');
-      const text = await redis.get(intentKey);
-      if (text === null) continue;
-      const recorded = new Map(parseIntent(text).offsets.map((o) => [o.partition, BigInt(o.offset)]));
+    const deadline = Date.now() + 30_000;
+    while (!window && Date.now() < deadline) {
       const now = await admin.fetchTopicOffsets(topic);
       window = now.some((p) => BigInt(p.high) > (recorded.get(p.partition) ?? 0n));
+      if (!window) await sleep(50);
     }
+    await service.kill('SIGKILL');
+    expect(await redis.get(intentKey)).toBe(text);
     expect(window).toBe(true);
 
-    const second = startService(extra);
+    const second = startService(base);
     cleanups.push(() => second.kill('SIGTERM'));
     await second.port;
     expect(second.output()).toContain('recovered a produce intent');
