@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { RecordHistogram } from './record-histogram';
 
 /**
  * The kit's Prometheus metrics. Stages register their own metrics on `registry` (the same one
@@ -9,7 +10,8 @@ export interface KitMetrics {
   readonly consumed: Counter<'stage' | 'topic'>;
   readonly produced: Counter<'stage' | 'topic'>;
   readonly dlq: Counter<'stage' | 'topic' | 'error_class'>;
-  readonly handlerSeconds: Histogram<'stage' | 'topic'>;
+  /** Observed once per record: a lighter histogram than prom-client's (same exposition). */
+  readonly handlerSeconds: RecordHistogram<'stage' | 'topic'>;
   readonly lag: Gauge<'stage' | 'topic' | 'partition'>;
   readonly rebalances: Counter<'stage'>;
 }
@@ -29,7 +31,7 @@ export function createMetrics(options: MetricsOptions = {}): KitMetrics {
     consumed: new Counter({ name: 'seam_records_consumed_total', help: 'Input records processed', labelNames: ['stage', 'topic'], registers }),
     produced: new Counter({ name: 'seam_records_produced_total', help: 'Output records acknowledged by the broker', labelNames: ['stage', 'topic'], registers }),
     dlq: new Counter({ name: 'seam_records_dlq_total', help: 'Input records sent to the DLQ', labelNames: ['stage', 'topic', 'error_class'], registers }),
-    handlerSeconds: new Histogram({
+    handlerSeconds: new RecordHistogram({
       name: 'seam_handler_duration_seconds',
       help: 'Time spent in the stage handler per record, retries included',
       labelNames: ['stage', 'topic'],
