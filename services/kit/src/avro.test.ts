@@ -77,6 +77,23 @@ describe('avroCodec through a ccompat registry', () => {
     expect(stub.seen.filter((r) => r.url.includes('/schemas/ids/')).length).toBeLessThanOrEqual(1);
   });
 
+  it('frames values of every size exactly (the scratch buffer grows past 64 KB) and copies them out', async () => {
+    const stub = await stubRegistry();
+    const registry = createSchemaRegistry({ SCHEMA_REGISTRY_URL: stub.url });
+    const codec = avroCodec<{ a: string; n: number }>(registry, schema, { autoRegister: true });
+    const type = avro.Type.forSchema(schema);
+    const values = [{ a: '', n: 0 }, { a: 'x'.repeat(70_000), n: -5 }, { a: 'é'.repeat(200_000), n: 2 ** 40 }, { a: 'short', n: 3 }];
+    const framed = [];
+    for (const value of values) framed.push(await codec.encode(value, 'topic.big'));
+    for (const [i, value] of values.entries()) {
+      const bytes = framed[i] as Buffer;
+      // Header + exactly the avsc body; earlier outputs are not overwritten by later writes.
+      expect(bytes.subarray(0, 5)).toEqual(Buffer.from([0, 0, 0, 0, 7]));
+      expect(bytes.subarray(5)).toEqual(type.toBuffer(value));
+      expect(await codec.decode(bytes, 'topic.big')).toEqual(value);
+    }
+  });
+
   it('classifies failures: bad wire format is poison, registry outage is retriable, invalid values do not encode', async () => {
     const down = await stubRegistry({ failWith: 503 });
     const registry = createSchemaRegistry({ SCHEMA_REGISTRY_URL: down.url });

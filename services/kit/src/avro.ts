@@ -95,21 +95,28 @@ export function avroCodec<T>(registry: SchemaRegistry, schema: AvroSchemaJson, o
   const readyIds = new Map<string, number>();
   const readyDecoders = new Map<number, (body: Buffer) => unknown>();
 
-  function encodeBody(value: T): Buffer {
+  // Values are written into one growing scratch buffer after the 5-byte header, then copied out
+  // once: avsc's toBuffer allocates a zero-filled body and the frame a second buffer and copy.
+  let scratch = Buffer.allocUnsafe(64 * 1024);
+
+  function encodeFramed(id: number, value: T): Buffer {
+    let end: number;
     try {
-      return writerType.toBuffer(value);
+      end = writerType.encode(value, scratch, 5);
+      if (end < 0) {
+        // Too small by -end bytes: grow (at least double) and write again.
+        scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end));
+        end = writerType.encode(value, scratch, 5);
+      }
     } catch {
       const invalidPaths: string[] = [];
       writerType.isValid(value, { errorHook: (path) => invalidPaths.push(path.join('.') || '(root)') });
       throw new EncodeError(`value does not match Avro schema ${writerType.name ?? ''} at ${invalidPaths.slice(0, 5).join(', ')}`);
     }
-  }
-
-  function frame(id: number, body: Buffer): Buffer {
-    const out = Buffer.allocUnsafe(5 + body.length);
+    const out = Buffer.allocUnsafe(end);
+    scratch.copy(out, 0, 0, end);
     out[0] = MAGIC_BYTE;
     out.writeInt32BE(id, 1);
-    body.copy(out, 5);
     return out;
   }
 
@@ -132,17 +139,26 @@ export function avroCodec<T>(registry: SchemaRegistry, schema: AvroSchemaJson, o
       });
     },
     encode(value, topic) {
-      let body: Buffer;
+      const id = readyIds.get(topic);
+      if (id !== undefined) {
+        try {
+          return encodeFramed(id, value);
+        } catch (error) {
+          return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      }
+      // Until the topic's schema id is known: an invalid value fails as such (poison), not as a
+      // registry error, so it is written once before the lookup (first records of a topic only).
+      let framed: Buffer;
       try {
-        body = encodeBody(value);
+        framed = encodeFramed(0, value);
       } catch (error) {
         return Promise.reject(error instanceof Error ? error : new Error(String(error)));
       }
-      const id = readyIds.get(topic);
-      if (id !== undefined) return frame(id, body);
       return schemaId(topic).then((resolved) => {
         readyIds.set(topic, resolved);
-        return frame(resolved, body);
+        framed.writeInt32BE(resolved, 1);
+        return framed;
       });
     },
   };
