@@ -12,6 +12,8 @@ command -v java >/dev/null || apt_packages+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || apt_packages+=(maven)
 # Debian's Chromium drives the approvals page's browser test (playwright-core); no browser download.
 command -v chromium >/dev/null || apt_packages+=(chromium)
+# openssl makes the private CA and certificate of the kit's Redis TLS test.
+command -v openssl >/dev/null || apt_packages+=(openssl)
 if ((${#apt_packages[@]})); then
   command -v apt-get >/dev/null || die "missing ${apt_packages[*]} and no apt-get to install them"
   log "installing Debian packages: ${apt_packages[*]}"
