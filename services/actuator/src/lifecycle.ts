@@ -54,8 +54,12 @@ export class ActionLifecycle implements ApprovalsBackend {
     const policy = this.o.policy();
     const records: ActionRecord[] = [];
     const now = this.now();
+    const candidates = plan(verdict, policy);
+    // A pending proposal this version plans again (the same note text) is still wanted: not superseded.
+    const plannedAgain = new Set(candidates.map((c) => c.actionId));
 
     for (const id of await this.o.store.pendingIdsOfIncident(verdict.incidentId)) {
+      if (plannedAgain.has(id)) continue;
       const changed = await this.o.store.update(id, (a) =>
         a.status === 'proposed' && a.verdict.verdictVersion < verdict.verdictVersion
           ? transition(a, 'rejected', { actor: SYSTEM, at: now, rule: 'superseded', reason: `superseded by verdict version ${verdict.verdictVersion}`, result: { ok: false, message: `superseded by verdict version ${verdict.verdictVersion}`, externalId: null } })
@@ -67,7 +71,7 @@ export class ActionLifecycle implements ApprovalsBackend {
     const latest = await this.o.store.latestVerdictVersion(verdict.incidentId, verdict.verdictVersion);
     const stale = latest > verdict.verdictVersion;
     const toRun: StoredAction[] = [];
-    for (const candidate of plan(verdict, policy)) {
+    for (const candidate of candidates) {
       const existing = await this.o.store.get(candidate.actionId);
       if (existing !== undefined) {
         // Redelivery: the same state again (consumers dedupe on actionId + sequence); an execution

@@ -19,7 +19,7 @@ import { QradarAssignExecutor, QradarClient, QradarCloseExecutor, QradarNoteExec
 import { RedisActionStore } from '../src/adapters/redis-store';
 import { SecurityHubExecutor } from '../src/adapters/securityhub';
 import { SsmAutomationExecutor } from '../src/adapters/ssm';
-import { actionIdFor } from '../src/domain/plan';
+import { actionIdFor, noteActionIdFor } from '../src/domain/plan';
 import type { Policy } from '../src/domain/policy';
 import { ActionLifecycle } from '../src/lifecycle';
 import { policyWith, T0, verdict, type PolicyJson } from './fixtures';
@@ -89,7 +89,7 @@ describe('consume path', () => {
     const { lifecycle } = build(policyWith());
     const v = verdict();
     const first = await lifecycle.handleVerdict(v);
-    const note = actionIdFor('inc-1', 1, 'qradar.note', '15');
+    const note = noteActionIdFor('inc-1', '15', 'Seam verdict: critical');
     const ssm = actionIdFor('inc-1', 1, 'ssm.automation', 'i-0abc1234def567890');
     expect(states(first, note)).toEqual(['executing#1', 'succeeded#2']);
     expect(states(first, ssm)).toEqual(['proposed#1']);
@@ -156,6 +156,41 @@ describe('consume path', () => {
     const replay = await lifecycle.handleVerdict(verdict({ verdictVersion: 1, actions: [{ kind: 'qradar_note', target: '16', parameters: { note_text: 'late' }, rationale: 'r' }] }));
     expect(replay).toEqual([]);
     expect(qradar.state.recordedWrites()).toHaveLength(writes);
+  });
+});
+
+describe('QRadar notes across verdict versions', () => {
+  const noteOnly = (text: string) => [{ kind: 'qradar_note' as const, target: '15', parameters: { note_text: text }, rationale: 'record' }];
+
+  it('a later version with the same note text writes no second note; a changed text writes a new one', async () => {
+    const { lifecycle } = build(policyWith());
+    const same = noteActionIdFor('inc-1', '15', 'Seam verdict: high');
+    await lifecycle.handleVerdict(verdict({ verdictVersion: 1, actions: noteOnly('Seam verdict: high') }));
+    const again = await lifecycle.handleVerdict(verdict({ verdictVersion: 2, actions: noteOnly('Seam verdict: high') }));
+    // The existing action's state is produced again (same sequence), nothing is executed.
+    expect(states(again, same)).toEqual(['succeeded#2']);
+    expect(notesOn(15)).toHaveLength(1);
+    const changed = await lifecycle.handleVerdict(verdict({ verdictVersion: 3, actions: noteOnly('Seam verdict: critical') }));
+    expect(states(changed, noteActionIdFor('inc-1', '15', 'Seam verdict: critical'))).toEqual(['executing#1', 'succeeded#2']);
+    expect(notesOn(15)).toHaveLength(2);
+  });
+
+  it('a pending note proposal planned again by the next version stays pending; a changed text supersedes it', async () => {
+    // Notes in auto phase below its minimum severity are proposed, not executed.
+    const { lifecycle, store } = build(policyWith((p) => {
+      p.actions['qradar.note'].phase = 'auto';
+      p.actions['qradar.note'].auto = { minSeverity: 'critical', minConfidence: 0.5, tactics: [] };
+    }));
+    const first = noteActionIdFor('inc-1', '15', 'Seam verdict: high');
+    await lifecycle.handleVerdict(verdict({ verdictVersion: 1, severity: 'high', actions: noteOnly('Seam verdict: high') }));
+    expect((await store.get(first))?.status).toBe('proposed');
+    const again = await lifecycle.handleVerdict(verdict({ verdictVersion: 2, severity: 'high', actions: noteOnly('Seam verdict: high') }));
+    expect(states(again, first)).toEqual(['proposed#1']);
+    expect((await store.get(first))?.status).toBe('proposed');
+    const changed = await lifecycle.handleVerdict(verdict({ verdictVersion: 3, severity: 'high', actions: noteOnly('Seam verdict: high, more evidence') }));
+    expect(changed.find((r) => r.actionId === first)).toMatchObject({ state: 'rejected', policyRule: 'superseded' });
+    expect((await store.get(noteActionIdFor('inc-1', '15', 'Seam verdict: high, more evidence')))?.status).toBe('proposed');
+    expect(notesOn(15)).toHaveLength(0);
   });
 });
 
@@ -255,7 +290,7 @@ describe('claims and crash reconciliation', () => {
     const policy = policyWith();
     const { paused, second } = crashable(policy);
     const v = verdict({ actions: [{ kind: 'qradar_note', target: '15', parameters: { note_text: 'n' }, rationale: 'r' }] });
-    const id = actionIdFor('inc-1', 1, 'qradar.note', '15');
+    const id = noteActionIdFor('inc-1', '15', 'n');
     const stuck = paused.handleVerdict(v);
     await waitFor(() => notesOn(15).length === 1);
     // The "restarted" instance gets the redelivered verdict while the first one is frozen.
@@ -287,7 +322,7 @@ describe('claims and crash reconciliation', () => {
     const policy = policyWith();
     const { store, lifecycle } = build(policy);
     const v = verdict({ actions: [{ kind: 'qradar_note', target: '16', parameters: { note_text: 'n' }, rationale: 'r' }] });
-    const id = actionIdFor('inc-1', 1, 'qradar.note', '16');
+    const id = noteActionIdFor('inc-1', '16', 'n');
     await lifecycle.handleVerdict(v);
     // Lose the action record (as if the commit never happened), keep the claim.
     await store.update(id, (a) => ({ ...a, status: 'executing' }));

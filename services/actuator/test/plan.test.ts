@@ -1,17 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { actionIdFor, clientTokenFor, plan } from '../src/domain/plan';
+import { clientTokenFor, noteActionIdFor, plan } from '../src/domain/plan';
 import { policyWith, verdict } from './fixtures';
 
 describe('plan', () => {
-  it('gives stable ids from (incident, verdict version, kind, target)', () => {
+  it('gives stable ids from (incident, verdict version, kind, target), notes from (incident, offense, text)', () => {
     const p = policyWith();
     const a = plan(verdict(), p);
     const b = plan(verdict(), p);
     expect(a.map((c) => c.actionId)).toEqual(b.map((c) => c.actionId));
-    expect(a[0]?.actionId).toBe(actionIdFor('inc-1', 1, 'qradar.note', '15'));
+    expect(a[0]?.actionId).toBe(noteActionIdFor('inc-1', '15', 'Seam verdict: critical'));
     const v2 = plan(verdict({ verdictVersion: 2 }), p);
     const first = new Set(a.map((c) => c.actionId));
-    expect(v2.filter((c) => first.has(c.actionId))).toEqual([]);
+    // A later version is a new action, except a note that says the same on the same offense.
+    expect(v2.filter((c) => first.has(c.actionId)).map((c) => c.kind)).toEqual(['qradar.note']);
+    const changed = plan(verdict({ verdictVersion: 2, actions: [{ kind: 'qradar_note', target: '15', parameters: { note_text: 'Seam verdict: high' }, rationale: 'r' }] }), p);
+    expect(changed[0]?.actionId).toBe(noteActionIdFor('inc-1', '15', 'Seam verdict: high'));
+    expect(first.has(changed[0]?.actionId ?? '')).toBe(false);
+    // Without note_text the note writes the summary, so the summary keys it.
+    const bare = (summary: string) => plan(verdict({ summary, actions: [{ kind: 'qradar_note', target: '15', parameters: {}, rationale: 'r' }] }), p)[0]?.actionId;
+    expect(bare('one')).toBe(noteActionIdFor('inc-1', '15', 'one'));
+    expect(bare('one')).not.toBe(bare('two'));
+    expect(noteActionIdFor('inc-2', '15', 'one')).not.toBe(noteActionIdFor('inc-1', '15', 'one'));
   });
 
   it('maps Avro kinds to design names, adds the reference-set upsert, dedupes', () => {

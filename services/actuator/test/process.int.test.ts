@@ -25,7 +25,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { chromium } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { actionIdFor } from '../src/domain/plan';
+import { actionIdFor, noteActionIdFor } from '../src/domain/plan';
 import { defaultPolicyJson, verdict } from './fixtures';
 
 const env = (name: string): string => {
@@ -178,7 +178,7 @@ describe('actuator process', () => {
     const child = await startActuator({}, port, `t-actuator-${suffix}-a`);
     const v = verdict({ incidentId: `inc-${randomUUID().slice(0, 8)}` });
     await produce(v);
-    const note = actionIdFor(v.incidentId, 1, 'qradar.note', '15');
+    const note = noteActionIdFor(v.incidentId, '15', 'Seam verdict: critical');
     const ssm = actionIdFor(v.incidentId, 1, 'ssm.automation', 'i-0abc1234def567890');
     await until('note succeeded', () => statesOf(note).includes('succeeded#2'));
     await until('ssm proposed', () => statesOf(ssm).includes('proposed#1'));
@@ -245,7 +245,7 @@ describe('actuator process', () => {
     writeFileSync(policyPath, JSON.stringify(policy));
     const group = `t-actuator-${suffix}-crash`;
     const v = verdict({ incidentId: `inc-${randomUUID().slice(0, 8)}` });
-    const note = actionIdFor(v.incidentId, 1, 'qradar.note', '15');
+    const note = noteActionIdFor(v.incidentId, '15', 'Seam verdict: critical');
     const ssm = actionIdFor(v.incidentId, 1, 'ssm.automation', 'i-0abc1234def567890');
     const first = await startActuator({ ACTUATOR_TEST_PAUSE_AFTER_EXECUTE_MS: '120000' }, await freePort(), group);
     await produce(v);

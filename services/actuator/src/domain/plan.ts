@@ -21,6 +21,21 @@ export function actionIdFor(incidentId: string, verdictVersion: number, kind: Ac
   return createHash('sha256').update(JSON.stringify([incidentId, verdictVersion, kind, target])).digest('hex').slice(0, 32);
 }
 
+/**
+ * A QRadar note's id: hash(incidentId, offense, note text), not the verdict version. An incident
+ * gets several verdict versions (baseline and LLM, open and settled); a version whose note says
+ * what an earlier one already wrote on the offense is the same action, so the offense is not
+ * spammed with identical notes, while a changed verdict (new text) is a new note.
+ */
+export function noteActionIdFor(incidentId: string, offenseId: string, text: string): string {
+  return createHash('sha256').update(JSON.stringify([incidentId, 'qradar.note', offenseId, text])).digest('hex').slice(0, 32);
+}
+
+/** The text a note action writes (the executor adds its marker): note_text, else the summary. */
+export function noteTextOf(parameters: Readonly<Record<string, string>>, summary: string): string {
+  return parameters['note_text'] ?? summary;
+}
+
 /** A UUID (v4 layout) derived from the action id: SSM's ClientToken, stable across retries and restarts. */
 export function clientTokenFor(actionId: string): string {
   const h = createHash('sha256').update(`ssm:${actionId}`).digest('hex');
@@ -53,13 +68,17 @@ export function subjectsOf(kind: ActionKindName, target: string, parameters: Rea
   return { accounts: [...accounts], instanceIds: [...instanceIds], assetTags: [...assetTags], identities: [...identities] };
 }
 
-/** The verdict's recommended actions, plus the policy's reference-set upsert, deduplicated by id. */
+/** The verdict's recommended actions, plus the policy's reference-set upsert, one per kind and target. */
 export function plan(verdict: Verdict, policy: Policy): Candidate[] {
+  // One action per kind and target: the first recommendation wins.
   const out = new Map<string, Candidate>();
   const add = (kind: ActionKindName, target: string, parameters: Record<string, string>, rationale: string) => {
-    const actionId = actionIdFor(verdict.incidentId, verdict.verdictVersion, kind, target);
-    if (out.has(actionId)) return;
-    out.set(actionId, { actionId, kind, target, parameters, rationale, subjects: subjectsOf(kind, target, parameters) });
+    const slot = JSON.stringify([kind, target]);
+    if (out.has(slot)) return;
+    const actionId = kind === 'qradar.note'
+      ? noteActionIdFor(verdict.incidentId, target, noteTextOf(parameters, verdict.summary))
+      : actionIdFor(verdict.incidentId, verdict.verdictVersion, kind, target);
+    out.set(slot, { actionId, kind, target, parameters, rationale, subjects: subjectsOf(kind, target, parameters) });
   };
   for (const action of verdict.recommendedActions) {
     if (action.kind === 'unknown') continue;
