@@ -1,5 +1,6 @@
 /**
- * LLM calls and tokens per 1,000 incident records through the scorer stage's handler, with and
+ * LLM calls and tokens per 1,000 input events (the distinct member events behind the records) and per
+ * 1,000 incident records, through the scorer stage's handler, with and
  * without the cache, over a generated `correlated` stream with realistic repetition:
  * - an incident has 1-4 versions; a later version adds a member (new content) or re-emits the same
  *   content (debounce / settle re-emission: identical content re-scored);
@@ -26,7 +27,8 @@ import { scorerStage, type ScoredEvent } from '../src/stage';
 const args = process.argv.slice(2);
 const localIndex = args.indexOf('--local');
 const localCount = localIndex >= 0 ? Number(args[localIndex + 1] ?? '30') || 30 : 0;
-const records = Number(args.find((a, i) => /^\d+$/.test(a) && i !== localIndex + 1) ?? '5000');
+// The record count is the first bare number that is not --local's own argument.
+const records = Number(args.find((a, i) => /^\d+$/.test(a) && (localIndex < 0 || i !== localIndex + 1)) ?? '5000');
 const T0 = Date.UTC(2025, 2, 12, 14, 0, 0);
 const log = createLogger({ service: 'scorer-bench', level: 'silent' });
 
@@ -47,7 +49,7 @@ const TITLES = [
   ['guardduty', 'Recon:EC2/PortProbeUnprotectedPort'], ['qradar', 'Excessive Firewall Denies From Single Source'],
 ] as const;
 
-interface Stream { readonly records: Incident[]; readonly distinct: number; readonly redelivered: number; readonly replayedOld: number; readonly sameContent: number }
+interface Stream { readonly records: Incident[]; readonly distinct: number; /** Distinct member events: the input events behind the records. */ readonly inputEvents: number; readonly redelivered: number; readonly replayedOld: number; readonly sameContent: number }
 
 /** The `correlated` stream: versions per incident in order, incidents interleaved, some redeliveries and old replays. */
 function generate(count: number, seed = 7): Stream {
@@ -94,7 +96,9 @@ function generate(count: number, seed = 7): Stream {
     cursor.next += 1;
     if (cursor.next >= cursor.list.length) open.splice(i, 1);
   }
-  return { records: out.slice(0, count), distinct: new Set(out.slice(0, count).map((r) => r.incidentId)).size, redelivered, replayedOld, sameContent };
+  const records = out.slice(0, count);
+  const inputEvents = new Set(records.flatMap((r) => r.members.map((m) => m.eventId))).size;
+  return { records, distinct: new Set(records.map((r) => r.incidentId)).size, inputEvents, redelivered, replayedOld, sameContent };
 }
 
 class NullProducer implements ProducerPort {
@@ -182,16 +186,17 @@ try {
   rows.push(['replay, 2nd instance', replay, fake.requests.length - before]);
 
   console.log(`stream: ${stream.records.length} incident records, ${stream.distinct} incidents, ${stream.sameContent} versions re-emitting identical content, ${stream.redelivered} redeliveries, ${stream.replayedOld} old-version replays (seed 7)`);
-  console.log('fake endpoint; tokens from its usage field; figures per 1,000 incident records\n');
-  console.log('| run | records | LLM calls (fake counted) | calls / 1k | tokens in / 1k | tokens out / 1k | cache hits | stale skips | llm verdicts |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log(`${stream.inputEvents} input events behind them (distinct member events); fake endpoint; tokens from its usage field; "/1k rec" per 1,000 incident records, "/1k ev" per 1,000 input events\n`);
+  console.log('| run | records | LLM calls (fake counted) | calls /1k rec | calls /1k ev | tokens in /1k ev | tokens out /1k ev | cache hits | stale skips | llm verdicts |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const [name, f, counted] of rows) {
-    console.log(`| ${name} | ${f.records} | ${f.calls} (${counted}) | ${per1k(f.calls, f.records)} | ${per1k(f.tokensIn, f.records)} | ${per1k(f.tokensOut, f.records)} | ${f.cacheHits} | ${f.staleSkips} | ${f.refined} |`);
+    console.log(`| ${name} | ${f.records} | ${f.calls} (${counted}) | ${per1k(f.calls, f.records)} | ${per1k(f.calls, stream.inputEvents)} | ${per1k(f.tokensIn, stream.inputEvents)} | ${per1k(f.tokensOut, stream.inputEvents)} | ${f.cacheHits} | ${f.staleSkips} | ${f.refined} |`);
   }
+  const perEvent = (f: RunFigures) => ({ callsPer1kInputEvents: per1k(f.calls, stream.inputEvents), tokensInPer1kInputEvents: per1k(f.tokensIn, stream.inputEvents), tokensOutPer1kInputEvents: per1k(f.tokensOut, stream.inputEvents) });
   console.log(JSON.stringify({
-    bench: 'scorer-llm-usage', endpoint: 'fake', records: stream.records.length, incidents: stream.distinct,
-    cacheOff: { callsPer1k: per1k(off.calls, off.records), tokensInPer1k: per1k(off.tokensIn, off.records), tokensOutPer1k: per1k(off.tokensOut, off.records) },
-    cacheOn: { callsPer1k: per1k(on.calls, on.records), tokensInPer1k: per1k(on.tokensIn, on.records), tokensOutPer1k: per1k(on.tokensOut, on.records), cacheHits: on.cacheHits, staleSkips: on.staleSkips },
+    bench: 'scorer-llm-usage', endpoint: 'fake', records: stream.records.length, incidents: stream.distinct, inputEvents: stream.inputEvents,
+    cacheOff: { callsPer1k: per1k(off.calls, off.records), tokensInPer1k: per1k(off.tokensIn, off.records), tokensOutPer1k: per1k(off.tokensOut, off.records), ...perEvent(off) },
+    cacheOn: { callsPer1k: per1k(on.calls, on.records), tokensInPer1k: per1k(on.tokensIn, on.records), tokensOutPer1k: per1k(on.tokensOut, on.records), ...perEvent(on), cacheHits: on.cacheHits, staleSkips: on.staleSkips },
     replay: { calls: replay.calls, cacheHits: replay.cacheHits },
   }));
 
