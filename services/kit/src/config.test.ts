@@ -24,6 +24,10 @@ describe('loadConfig', () => {
     expect(config.KAFKA_PRODUCER_IDEMPOTENT).toBe(true);
     expect(config.KAFKA_CONCURRENCY).toBe(4);
     expect(config.LOG_LEVEL).toBe('info');
+    // kafkajs waits min(initial * 2^n, max) (+-20% jitter) between attempts: at least ~50 s
+    // without a broker before a request fails for good (a broker restart is ridden out).
+    const waits = Array.from({ length: config.KAFKA_RETRIES }, (_, n) => Math.min(config.KAFKA_RETRY_INITIAL_MS * 2 ** n, config.KAFKA_RETRY_MAX_MS));
+    expect(0.8 * waits.reduce((a, b) => a + b, 0)).toBeGreaterThan(50_000);
   });
 
   it('lists every problem at once in one error', () => {

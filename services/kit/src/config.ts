@@ -76,6 +76,15 @@ export const commonConfigShape = {
   KAFKA_MAX_BATCH_BYTES: envInt(1_000_000, 1024),
   KAFKA_MAX_BYTES_PER_PARTITION: envInt(1_048_576, 1024),
   KAFKA_SESSION_TIMEOUT_MS: envInt(30_000, 1000),
+  /**
+   * kafkajs's retry of every broker request (connect, fetch, produce, commit): attempts after the
+   * first, the first wait and the cap of one wait (the waits double with jitter). The defaults ride
+   * out ~1 minute without the broker (a rolling restart) instead of kafkajs's ~9 s, after which
+   * the consumer gives up and the stage exits for the platform to restart it.
+   */
+  KAFKA_RETRIES: envInt(8, 0),
+  KAFKA_RETRY_INITIAL_MS: envInt(300, 1),
+  KAFKA_RETRY_MAX_MS: envInt(30_000, 1),
 
   RETRY_MAX_ATTEMPTS: envInt(5, 1),
   RETRY_INITIAL_DELAY_MS: envInt(200),

@@ -39,6 +39,7 @@ export function createKafka(config: CommonConfig, options: CreateKafkaOptions): 
     brokers: config.KAFKA_BROKERS,
     logLevel: logLevel.WARN,
     logCreator: pinoLogCreator(options.logger),
+    retry: { retries: config.KAFKA_RETRIES, initialRetryTime: config.KAFKA_RETRY_INITIAL_MS, maxRetryTime: config.KAFKA_RETRY_MAX_MS },
   };
   const ssl = kafkaTls(config);
   if (ssl) kafkaConfig.ssl = ssl;
