@@ -30,6 +30,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { avroCodec, createSchemaRegistry, type AvroSchemaJson } from '@seam/kit';
 import { sampleEventAvroSchema } from '@seam/kit/sample/passthrough-stage';
+import { spawnSampleStage, withoutRedis } from './sample-stage';
 import { schemas, securityEventSchema, type Incident, type SecurityEvent } from '@seam/schemas';
 
 const events = Number(process.env.BENCH_EVENTS ?? 100_000);
@@ -76,11 +77,6 @@ async function createTopic(a: Admin, topic: string): Promise<void> {
 async function committed(group: string, topic: string): Promise<number> {
   const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
   return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-}
-
-function withoutRedis(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { REDIS_URL: _url, REDIS_CLUSTER_NODES: _nodes, ...rest } = env;
-  return rest;
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -132,22 +128,7 @@ async function passThrough(): Promise<number> {
   }
   await producer.disconnect();
   const group = `bench.corrpt.${run}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/kit/src/sample/main.ts'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...withoutRedis(process.env),
-      SAMPLE_INPUT_TOPIC: input,
-      SAMPLE_OUTPUT_TOPIC: output,
-      SAMPLE_CODEC: 'avro',
-      KAFKA_GROUP_ID: group,
-      KAFKA_CONCURRENCY: String(concurrency),
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: '0',
-      LOG_LEVEL: 'warn',
-      SCHEMA_REGISTRY_AUTO_REGISTER: 'true',
-    },
-  });
+  const child = spawnSampleStage({ root, input, output, group, codec: 'avro', concurrency });
   try {
     return (await consumeRate(child, group, input, events)).perSecond;
   } finally {

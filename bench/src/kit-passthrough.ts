@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { sampleEventAvroSchema } from '@seam/kit/sample/passthrough-stage';
+import { spawnSampleStage } from './sample-stage';
 
 const records = Number(process.env.BENCH_RECORDS ?? 100_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -91,11 +92,6 @@ async function fillInput(): Promise<void> {
 }
 
 /** The pass-through stage needs no Redis, and the kit refuses a standalone and a cluster at once. */
-function withoutRedis(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { REDIS_URL: _url, REDIS_CLUSTER_NODES: _nodes, ...rest } = env;
-  return rest;
-}
-
 type Loop = 'raw' | 'kit' | 'base';
 interface Measurement {
   readonly loop: Loop;
@@ -128,22 +124,7 @@ async function measure(loop: Loop, round: number): Promise<Measurement> {
   const child: ChildProcess =
     loop === 'raw'
       ? spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'bench/src/raw-loop.ts', brokers, input, output, group, codec === 'bytes' ? 'bytes' : schemaFile], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
-      : spawn(process.execPath, [...nodeFlags, '--import', 'tsx', loop === 'base' && baselineMain ? baselineMain : 'services/kit/src/sample/main.ts'], {
-          cwd: root,
-          stdio: ['ignore', 'ignore', 'inherit'],
-          env: {
-            ...withoutRedis(process.env),
-            SAMPLE_INPUT_TOPIC: input,
-            SAMPLE_OUTPUT_TOPIC: output,
-            SAMPLE_CODEC: codec,
-            KAFKA_GROUP_ID: group,
-            KAFKA_CONCURRENCY: String(concurrency),
-            HTTP_HOST: '127.0.0.1',
-            HTTP_PORT: '0',
-            LOG_LEVEL: 'warn',
-            SCHEMA_REGISTRY_AUTO_REGISTER: 'true',
-          },
-        });
+      : spawnSampleStage({ root, input, output, group, codec, concurrency, nodeFlags, ...(loop === 'base' && baselineMain ? { main: baselineMain } : {}) });
   try {
     const deadline = Date.now() + 300_000;
     let first: { at: number; count: number; cpu: number | undefined } | undefined;

@@ -18,7 +18,9 @@ import { actionRecordSchema, type ActionRecord } from '@seam/schemas';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { buildLoad, SCENARIO_PATH } from '../../infra/scenarios/build-load';
 import { parseReplayText, type ReplayLine } from '@seam/infra/pipeline/replay-input';
-import type { PipelineRun } from '@seam/infra/pipeline/run';
+import type { FeedOutcome, PipelineRun } from '@seam/infra/pipeline/run';
+import type { WaitOutcome } from '@seam/infra/pipeline/wait';
+import { expect } from 'vitest';
 import { runTopics, SERVICE_NAMES, type ComponentEndpoints, type ServiceName } from '@seam/infra/pipeline/services';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -218,4 +220,35 @@ export async function infraScript(script: string, args: readonly string[], timeo
       else resolve(`${stdout}${stderr}`);
     });
   });
+}
+
+// --- the end checks every fault test asserts (called inside its own `it` blocks) -------------------
+
+/** Every line was fed and none lost: each input in exactly one settled surviving incident with a verdict. */
+export function expectNothingLost(run: PipelineRun, fed: FeedOutcome, lineCount: number, waited: WaitOutcome, check: OutcomeCheck): void {
+  expect(fed.refused).toEqual([]);
+  expect(fed.fed).toHaveLength(lineCount);
+  expect(run.observer.results.deadLetters).toEqual([]);
+  expectAllSettledAndScored(waited, check);
+}
+
+/** Every expected input is in exactly one settled surviving incident whose final version has a verdict. */
+export function expectAllSettledAndScored(waited: WaitOutcome, check: OutcomeCheck): void {
+  expect(waited.pending).toEqual([]);
+  expect(check.unsettled).toEqual([]);
+  expect(check.inSeveral).toEqual([]);
+  expect(check.unscored).toEqual([]);
+}
+
+/** No QRadar note, SSM execution or finding update twice, and every action history consistent. */
+export function expectNoActionTwice(check: OutcomeCheck): void {
+  expect(check.duplicateNotes).toEqual([]);
+  expect(check.duplicateExecutions).toEqual([]);
+  expect(check.duplicateFindingUpdates).toEqual([]);
+  expect(check.historyProblems).toEqual([]);
+}
+
+/** No service exited (so none was restarted by the supervisor). */
+export function expectNoRestarts(run: PipelineRun): void {
+  for (const service of run.supervisor.services.values()) expect(service.exits, service.spec.name).toEqual([]);
 }

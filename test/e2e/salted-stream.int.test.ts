@@ -13,7 +13,7 @@ import { REPLAY_CORRELATOR_SETTINGS } from '@seam/infra/pipeline/replay-settings
 import { expectedEventId } from '@seam/infra/pipeline/results';
 import { PipelineRun, type FeedOutcome } from '@seam/infra/pipeline/run';
 import { waitUntilScored, type WaitOutcome } from '@seam/infra/pipeline/wait';
-import { ActionHistory, checkOutcome, faultExtra, describeOutcome, faultSeed, loadLines, repoRoot, sharedEndpoints, type OutcomeCheck } from './fault-support';
+import { ActionHistory, checkOutcome, expectAllSettledAndScored, expectNoActionTwice, expectNoRestarts, faultExtra, describeOutcome, faultSeed, loadLines, repoRoot, sharedEndpoints, type OutcomeCheck } from './fault-support';
 
 const seed = faultSeed();
 const good = loadLines(3, seed);
@@ -143,15 +143,9 @@ describe('a replay salted with malformed and hostile records', () => {
   it('settles every good record (and the hostile offense) in exactly one incident with a verdict; no action twice', () => {
     expect(fed.fed).toContain(expectedEventId('qradar.offense', String(HOSTILE_ID)));
     expect(check.expected).toHaveLength(good.length + 2);
-    expect(waited.pending).toEqual([]);
-    expect(check.unsettled).toEqual([]);
-    expect(check.inSeveral).toEqual([]);
-    expect(check.unscored).toEqual([]);
-    expect(check.duplicateNotes).toEqual([]);
-    expect(check.duplicateExecutions).toEqual([]);
-    expect(check.duplicateFindingUpdates).toEqual([]);
-    expect(check.historyProblems).toEqual([]);
-    for (const service of run.supervisor.services.values()) expect(service.exits, service.spec.name).toEqual([]);
+    expectAllSettledAndScored(waited, check);
+    expectNoActionTwice(check);
+    expectNoRestarts(run);
   });
 
   it('judges no input late: the replay feeds in event time, so an outage must not push the watermark past unfed inputs', () => {
