@@ -18,6 +18,7 @@ import { actionRecordSchema, type ActionRecord } from '@seam/schemas';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { buildLoad, SCENARIO_PATH } from '../../infra/scenarios/build-load';
 import { parseReplayText, type ReplayLine } from '@seam/infra/pipeline/replay-input';
+import { RIDE_OUT_RETRY } from '@seam/infra/pipeline/observer';
 import type { FeedOutcome, PipelineRun } from '@seam/infra/pipeline/run';
 import type { WaitOutcome } from '@seam/infra/pipeline/wait';
 import { expect } from 'vitest';
@@ -64,7 +65,7 @@ export class ActionHistory {
   #consumer: Consumer | undefined;
 
   async start(endpoints: ComponentEndpoints, prefix: string): Promise<void> {
-    const kafka = new Kafka({ clientId: `${prefix}action-history`, brokers: endpoints.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: `${prefix}action-history`, brokers: endpoints.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING, retry: RIDE_OUT_RETRY });
     const registry = new SchemaRegistry({ host: endpoints.SCHEMA_REGISTRY_URL });
     const consumer = kafka.consumer({ groupId: `${prefix}action-history-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 200 });
     this.#consumer = consumer;

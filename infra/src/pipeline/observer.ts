@@ -11,6 +11,13 @@ import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { RunResults } from './results';
 import { runTopics } from './services';
 
+/**
+ * The retry budget of the pipeline's own Kafka clients: ~1 minute without the broker, as the kit's
+ * defaults give the services (kafkajs's own ~9 s made the observer's consumer give up silently
+ * during a broker restart, so a replay stopped seeing its records).
+ */
+export const RIDE_OUT_RETRY = { retries: 8, initialRetryTime: 300, maxRetryTime: 30_000 } as const;
+
 export interface ObserverOptions {
   readonly brokers: readonly string[];
   readonly registryUrl: string;
@@ -31,7 +38,7 @@ export class RunObserver {
   async start(): Promise<void> {
     const topics = runTopics(this.options.prefix);
     const dlqs = [topics.offensesRaw, topics.findingsRaw, topics.enriched, topics.correlated, topics.verdicts].map((t) => `${t}.dlq`);
-    const kafka = new Kafka({ clientId: `${this.options.prefix}observer`, brokers: [...this.options.brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: `${this.options.prefix}observer`, brokers: [...this.options.brokers], logLevel: logLevel.NOTHING, retry: RIDE_OUT_RETRY });
     const registry = new SchemaRegistry({ host: this.options.registryUrl });
     const consumer = kafka.consumer({ groupId: `${this.options.prefix}observer-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 200 });
     this.#consumer = consumer;
