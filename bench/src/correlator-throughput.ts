@@ -20,7 +20,8 @@
  *
  * Run: set -a; . .local/endpoints.env; set +a; npx tsx bench/src/correlator-throughput.ts
  * Env: BENCH_EVENTS (100000), BENCH_KEYS (100000), BENCH_PARTITIONS (6), BENCH_CONCURRENCY (3),
- * BENCH_LATENCY_EVENTS (2000), BENCH_LATENCY_RATE (500 /s), BENCH_TIME_CAP_S (600 per phase).
+ * BENCH_LATENCY_EVENTS (2000), BENCH_LATENCY_RATE (500 /s), BENCH_TIME_CAP_S (600 per phase),
+ * BENCH_CPU_PROF (a directory: profile the correlator).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -40,6 +41,8 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 3);
 const latencyEvents = Number(process.env.BENCH_LATENCY_EVENTS ?? 2000);
 const latencyRate = Number(process.env.BENCH_LATENCY_RATE ?? 500);
 const capMs = Number(process.env.BENCH_TIME_CAP_S ?? 600) * 1000;
+/** BENCH_CPU_PROF=<dir>: the correlator runs with `node --cpu-prof` and writes its profile there. */
+const cpuProfDir = process.env.BENCH_CPU_PROF;
 const brokers = required('KAFKA_BROKERS');
 const registryUrl = required('SCHEMA_REGISTRY_URL');
 const redisUrl = required('REDIS_URL');
@@ -211,7 +214,8 @@ async function correlator() {
   console.log(`correlator input: ${events} SecurityEvent records (${Math.round(bytes / events)} B avg) on ${partitions} partitions (${input})`);
   const group = `bench.corr.${run}`;
   const memBefore = await usedMemory();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/correlator/src/main.ts'], {
+  const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'services/correlator/src/main.ts'], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

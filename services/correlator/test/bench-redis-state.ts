@@ -3,7 +3,7 @@
  * `npx tsx services/correlator/test/bench-redis-state.ts [standalone|cluster] [batchSize]` (REDIS_URL / REDIS_CLUSTER_NODES).
  * batchSize 1 = one event per call (ingest + advance + tick per record, the old stage loop);
  * larger = `ingestBatch` + one advance + tick per batch (the batch stage). BENCH_STATE_EVENTS (default 20000);
- * BENCH_MAX_PER_ADVANCE (default 2000): the bound of one advance()/tick() — the final settle of every
+ * BENCH_BATCH_SCRIPTS=0: one EVALSHA per script invocation (the batcher off). BENCH_MAX_PER_ADVANCE (default 2000): the bound of one advance()/tick() — the final settle of every
  * incident runs as repeated bounded calls; `settleMaxCallMs` is the longest one (what a batch waits).
  */
 import { randomUUID } from 'node:crypto';
@@ -26,7 +26,7 @@ if (redis instanceof Redis) {
 }
 const prefix = `bench-${randomUUID().slice(0, 8)}:`;
 const maxPerAdvance = Number(process.env.BENCH_MAX_PER_ADVANCE ?? 2000);
-const state = new RedisCorrelationState({ redis, prefix, clock: { now: () => Date.now() }, config: { debounceMs: 0 }, maxPerAdvance });
+const state = new RedisCorrelationState({ redis, prefix, clock: { now: () => Date.now() }, config: { debounceMs: 0 }, maxPerAdvance, batchScripts: process.env.BENCH_BATCH_SCRIPTS !== '0' });
 const N = Number(process.env.BENCH_STATE_EVENTS ?? (batchSize === 1 ? 2000 : 20_000)), T0 = Date.UTC(2025, 0, 1);
 const event = (i: number): CorrelationEvent => ({ eventId: `e-${i}`, source: 'cloudtrail', observedAt: T0 + i * 50, title: 't', sourceSeverity: 10, tactics: [],
   ips: [{ address: `203.0.${Math.floor(i / 250) % 250}.${i % 250}`, role: 'actor', scope: 'public', namespace: '' }],

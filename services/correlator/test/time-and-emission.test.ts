@@ -162,6 +162,22 @@ describe('emission', () => {
     expect(out[1]?.status).toBe('settled');
   });
 
+  it("gives the merged-away incident's last version its members as of the merge (also those not yet emitted)", () => {
+    const { engine, clock } = engineWith();
+    engine.ingest(ev('a', 0, { ids: [person('alice')] }));
+    engine.ingest(ev('b', 1, { ids: [person('bob')] }));
+    clock.advance(2_000);
+    expect(engine.tick()).toHaveLength(2);
+    engine.ingest(ev('d', 2, { ids: [person('bob')] }));
+    engine.ingest(ev('c', 3, { ids: [person('alice'), person('bob')] }));
+    clock.advance(2_000);
+    const out = engine.tick();
+    const tombstone = out.find((version) => version.mergedInto !== null);
+    expect(tombstone).toMatchObject({ incidentId: incidentIdFor('b'), version: 2, status: 'settled', mergedInto: incidentIdFor('a') });
+    expect(tombstone?.members.map((member) => member.eventId)).toEqual(['b', 'd']);
+    expect(out.find((version) => version.mergedInto === null)?.members.map((member) => member.eventId)).toEqual(['a', 'b', 'd', 'c']);
+  });
+
   it('renames an incident when a late-within-grace event becomes its earliest member', () => {
     const { engine, clock } = engineWith();
     engine.ingest(ev('c', 10, { ids: [person('u')] }));

@@ -216,6 +216,22 @@ describe.each(targets)('time handling of the Redis state ($name)', ({ connect })
     expect(await store.nextDueAt()).toBeUndefined();
   });
 
+  it("a merged-away incident's last version has its members as of the merge, also those never emitted", async () => {
+    const clock = new ManualClock(at(0));
+    const { store } = state({ clock });
+    await store.ingestBatch([event('a', 1, 'alice'), event('b', 2, 'bob')], 'p0');
+    expect((await store.tick()).map((version) => version.incidentId).sort()).toEqual([incidentIdFor('a'), incidentIdFor('b')].sort());
+    await store.ingestBatch([event('d', 4, 'bob')], 'p0'); // joins b's incident, not emitted yet
+    await store.ingestBatch([{ ...ev('c', 0, { ids: [person('alice'), person('bob')] }), observedAt: at(6) }], 'p0');
+    const out = await store.tick();
+    const tombstone = out.find((version) => version.mergedInto !== null);
+    expect(tombstone).toMatchObject({ incidentId: incidentIdFor('b'), version: 2, status: 'settled', mergedInto: incidentIdFor('a') });
+    expect(tombstone?.members.map((member) => member.eventId)).toEqual(['b', 'd']);
+    const survivor = out.find((version) => version.mergedInto === null);
+    expect(survivor?.members.map((member) => member.eventId)).toEqual(['a', 'b', 'd', 'c']);
+    expect(survivor?.absorbed).toEqual([incidentIdFor('b')]);
+  });
+
   it('emission lease: tombstones of a merge are handed out again until acknowledged', async () => {
     const clock = new ManualClock(at(0));
     const { store } = state({ emissionLeaseMs: 5 * SECOND, clock });

@@ -200,8 +200,8 @@ local due = math.min(last + debounce, first + math.max(tonumber(ARGV[4]), deboun
 return {'ok', string.format('%.0f', due)}`,
   },
   /**
-   * KEYS e, ri, ra, rt of a root — ARGV root, fingerprint, lastEmittedJson, status the content was
-   * built for, lease ('1' = emission lease on, else ''). Bumps the version only when the material
+   * KEYS e, ri, ra, rt of a root — ARGV root, fingerprint, status the content was built for, lease
+   * ('1' = emission lease on, else ''). Bumps the version only when the material
    * fingerprint changed; hands out the queued tombstones. `stale` when the incident settled after
    * the content was read. Without a lease the tombstones are dropped (and a settled root's state
    * deleted) at once. With a lease they stay, and `pending` marks the version as not yet
@@ -213,18 +213,18 @@ return {'ok', string.format('%.0f', due)}`,
     lua: `
 local status = redis.call('HGET', KEYS[2], 'status')
 if not redis.call('HGET', KEYS[2], 'lastSeen') then return {'gone', 0, {}} end
-if (status or 'open') ~= ARGV[4] then return {'stale', 0, {}} end
+if (status or 'open') ~= ARGV[3] then return {'stale', 0, {}} end
 if status ~= 'settled' and redis.call('HGET', KEYS[1], 'parent') ~= ARGV[1] then return {'moved', 0, {}} end
 local version = 0
 if redis.call('HGET', KEYS[2], 'fingerprint') ~= ARGV[2] then
   version = redis.call('HINCRBY', KEYS[2], 'version', 1)
-  redis.call('HSET', KEYS[2], 'fingerprint', ARGV[2], 'lastEmitted', ARGV[3])
-elseif ARGV[5] == '1' and redis.call('HGET', KEYS[2], 'pending') then
+  redis.call('HSET', KEYS[2], 'fingerprint', ARGV[2])
+elseif ARGV[4] == '1' and redis.call('HGET', KEYS[2], 'pending') then
   version = tonumber(redis.call('HGET', KEYS[2], 'version'))
 end
 local tombs = redis.call('HVALS', KEYS[4])
 redis.call('HDEL', KEYS[2], 'dirtyFirst', 'dirtyLast')
-if ARGV[5] == '1' then
+if ARGV[4] == '1' then
   if version > 0 then redis.call('HSET', KEYS[2], 'pending', version) end
   -- The settled version is out (now or before): only its ack may delete the root's state.
   if status == 'settled' then redis.call('HSET', KEYS[2], 'settledEmitted', '1') end

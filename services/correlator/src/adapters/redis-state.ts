@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import {
   buildIncidentContent,
@@ -30,6 +31,7 @@ import {
 import { hotCount } from '../domain/hot';
 import { compareEvents } from '../domain/order';
 import { SCRIPTS, type ScriptName } from './redis-scripts';
+import { MANY_SUFFIX, ScriptBatcher, manyVariant } from './script-batch';
 
 export type RedisLike = Redis | Cluster;
 
@@ -55,6 +57,12 @@ export interface RedisCorrelationStateOptions {
    * the same tick go out as one pipeline per node (per node on a cluster, by slot).
    */
   readonly autoPipelining?: boolean;
+  /**
+   * Sends the script invocations issued in the same tick as one call per script (per hash tag on a
+   * cluster) instead of one call each (default true; see script-batch.ts). Off = one EVALSHA per
+   * invocation, the layout's reference behaviour for tests and benchmarks.
+   */
+  readonly batchScripts?: boolean;
   /**
    * Idle advance of the watermark (wall ms; 0 = off, the default). A partition whose last record
    * arrived more than this long ago (by `clock`) counts with `max(its max observedAt, now)`, so it
@@ -195,6 +203,8 @@ export class RedisCorrelationState {
   private readonly maxPerAdvance: number;
   private readonly emissionLeaseMs: number;
   private readonly hooks: RedisStateTestHooks;
+  /** Undefined when `batchScripts` is off. */
+  readonly batcher: ScriptBatcher | undefined;
   private readonly emitted = new WeakMap<IncidentVersion, EmittedFrom>();
   /** The idle partitions last reported to `onIdleAdvance` (joined). */
   private lastIdleReport = '';
@@ -221,7 +231,21 @@ export class RedisCorrelationState {
       maxWindowMs(this.config) + this.config.graceMs + this.config.hotKeyLookaheadMs + (options.holdingMarginMs ?? 10 * 60_000);
     for (const [name, def] of Object.entries(SCRIPTS)) {
       if (!(name in this.redis)) this.redis.defineCommand(name, { numberOfKeys: def.numberOfKeys, lua: def.lua });
+      // No numberOfKeys: the batched variant takes the key count as its first argument.
+      if (!(`${name}${MANY_SUFFIX}` in this.redis)) this.redis.defineCommand(`${name}${MANY_SUFFIX}`, { lua: manyVariant(def) });
     }
+    if (this.redis.isCluster) {
+      // ioredis's cluster auto-pipelining routes a command by its first string argument and cannot
+      // find the first key of a script whose key count is an argument: it mixes slots of several
+      // nodes into one pipeline and rejects it. A batched call is one command anyway.
+      const options = this.redis.options as { autoPipeliningIgnoredCommands?: string[] };
+      const ignored = options.autoPipeliningIgnoredCommands ?? [];
+      options.autoPipeliningIgnoredCommands = [...new Set([...ignored, ...Object.keys(SCRIPTS).map((name) => `${name}${MANY_SUFFIX}`)])];
+    }
+    this.batcher =
+      options.batchScripts === false
+        ? undefined
+        : new ScriptBatcher({ perSlot: this.redis.isCluster, send: (name, keys, args) => this.send(name, keys, args) });
   }
 
   // --- keys -----------------------------------------------------------------------------------
@@ -240,10 +264,15 @@ export class RedisCorrelationState {
     Array.from({ length: this.buckets }, (_, n) => `${this.prefix}${kind}:{${n}}`);
   private wmKey = (): string => `${this.prefix}wm`;
 
-  private async call(name: ScriptName, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+  private call(name: ScriptName, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
+    return this.batcher === undefined ? this.send(name, keys, args) : this.batcher.call(name, keys, args);
+  }
+
+  /** One script call: a single script, or a `Many` variant (key count first). */
+  private async send(name: string, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     const fn = (this.redis as unknown as Record<string, ScriptFn | undefined>)[name];
     if (fn === undefined) throw new Error(`redis script ${name} is not defined`);
-    return fn.call(this.redis, ...keys, ...args);
+    return name.endsWith(MANY_SUFFIX) ? fn.call(this.redis, keys.length, ...keys, ...args) : fn.call(this.redis, ...keys, ...args);
   }
 
   private bucketAdd(key: string, score: number | '-inf', member: string, mode: 'GT' | '' = ''): Promise<unknown> {
@@ -563,7 +592,12 @@ export class RedisCorrelationState {
    */
   private async moveRootState(loser: string, state: RootState, towards: string): Promise<'moved' | 'restored'> {
     const loserIncident = incidentIdFor(loser);
-    const lastEmitted = state.info.get('lastEmitted');
+    // Emitted before (its version counter exists): it gets a last version, with its content as of
+    // the merge, rebuilt from its members here rather than kept from its last emission (that copy
+    // was ~1.1 KB per live incident, most of the state's memory).
+    const emittedVersion = state.info.get('version');
+    const loserContent =
+      emittedVersion === undefined ? undefined : await this.contentOfMembers(state.members);
     const lastSeen = state.info.get('lastSeen') ?? '0';
     let refused = false;
     for (let attempt = 0; attempt < MAX_UNION_RETRIES; attempt += 1) {
@@ -578,13 +612,14 @@ export class RedisCorrelationState {
         const version = JSON.parse(json) as IncidentVersion;
         return [version.incidentId, JSON.stringify({ ...version, mergedInto: winnerIncident })];
       });
-      if (lastEmitted !== undefined) {
+      if (emittedVersion !== undefined) {
         absorbed.push(loserIncident);
-        const previous = JSON.parse(lastEmitted) as IncidentVersion;
         const version: IncidentVersion = {
-          ...previous,
-          version: Number(state.info.get('version') ?? '0') + 1,
+          incidentId: loserIncident,
+          version: Number(emittedVersion) + 1,
           status: 'settled',
+          ...(loserContent ?? emptyContent()),
+          absorbed: [...state.absorbed].sort(compareStrings),
           mergedInto: winnerIncident,
         };
         tombstones.push([loserIncident, JSON.stringify(version)]);
@@ -842,6 +877,12 @@ export class RedisCorrelationState {
     return this.cut(all, false);
   }
 
+  /** The content of a set of members as they are now (undefined when none is left). */
+  private async contentOfMembers(ids: readonly string[]): Promise<IncidentContent | undefined> {
+    const members = await this.loadMembers(ids);
+    return members.length === 0 ? undefined : buildIncidentContent(members, this.config);
+  }
+
   /** Members' events and IP decisions; `known` is an event already read (the root's, with its state). */
   private async loadMembers(ids: readonly string[], known?: { readonly id: string; readonly json: string }): Promise<MemberState[]> {
     const loaded = await Promise.all(
@@ -982,14 +1023,15 @@ export class RedisCorrelationState {
       content = buildIncidentContent(members, this.config);
     }
     const absorbed = [...absorbedIds].sort(compareStrings);
-    const fingerprint = materialFingerprint(content, absorbed, status);
+    // Only compared for equality: a digest keeps the stored field at 22 bytes.
+    const fingerprint = createHash('sha256').update(materialFingerprint(content, absorbed, status)).digest('base64').slice(0, 22);
     const incidentId = incidentIdFor(root);
     const body: IncidentVersion = { incidentId, version: 0, status, ...content, absorbed, mergedInto: null };
     const lease = this.emissionLeaseMs > 0 ? '1' : '';
     const result = (await this.call(
       'seamEmit',
       [this.eKey(root), infoKey, absorbedKey, tombKey],
-      [root, fingerprint, JSON.stringify(body), status, lease],
+      [root, fingerprint, status, lease],
     )) as [string, number, string[]];
     if (result[0] === 'stale') return 'stale';
     if (result[0] !== 'ok') return [];
@@ -1009,6 +1051,20 @@ export class RedisCorrelationState {
 }
 
 type BucketKind = 'settle' | 'undecided' | 'due' | 'dedup' | 'emitting';
+
+/** Content of a merged-away incident none of whose members is left (not expected: the members stay until settled). */
+const emptyContent = (): IncidentContent => ({
+  firstSeen: 0,
+  lastSeen: 0,
+  members: [],
+  keys: [],
+  links: [],
+  hybrid: false,
+  sources: {},
+  tactics: [],
+  hotKeys: [],
+  late: false,
+});
 
 /** Fields of the watermark hash besides the partitions (`~` never occurs in a Kafka topic name). */
 const FLOOR_FIELD = '~floor';

@@ -348,6 +348,13 @@ export class CorrelationEngine {
 
   /** Union of two components; the later root's incident is merged into the earlier one's. */
   private join(a: string, b: string, now: number): void {
+    // A merged-away incident's last version carries its content as of the merge (what the Redis
+    // state can rebuild from the members without keeping a copy of every emitted version).
+    const before = new Map<string, IncidentContent>();
+    for (const root of new Set([this.components.find(a), this.components.find(b)])) {
+      const track = this.tracks.get(root);
+      if (track?.lastEmitted !== undefined) before.set(root, this.contentOf(track));
+    }
     const result = this.components.union(a, b);
     if (result === undefined) return;
     const winner = this.tracks.get(result.root);
@@ -361,8 +368,10 @@ export class CorrelationEngine {
       winner.absorbed.add(loser.incidentId);
       winner.tombstones.push({
         ...loser.lastEmitted,
+        ...before.get(loser.root),
         version: loser.version + 1,
         status: 'settled',
+        absorbed: [...loser.absorbed].sort(compareStrings),
         mergedInto: winner.incidentId,
       });
     }
