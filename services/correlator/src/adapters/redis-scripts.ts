@@ -1,5 +1,7 @@
 /**
- * Lua scripts of the Redis correlation state (STATE.md). Each script touches the keys of ONE hash
+ * Lua scripts of the Redis correlation state (STATE.md). A root's member set `r:{id}:m` is a hash
+ * with empty values (HSET/HKEYS/HLEN), not a set: Redis 7.0 keeps a small set of strings as a
+ * hashtable (~225 bytes for one member) but a small hash as a listpack (~90). Each script touches the keys of ONE hash
  * tag only — one event/root (`{eventId}`), one join key (`{joinKey}`) or one bucket — so it runs on
  * a single slot of a Redis Cluster. Every script is idempotent or a compare-and-set; the linking
  * rules themselves stay in the TypeScript domain code, the scripts only store and compare.
@@ -41,7 +43,7 @@ export const SCRIPTS = {
     numberOfKeys: 3,
     lua: `${EXISTS}
 redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'event', ARGV[3], 'parent', ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], '')
 redis.call('HSET', KEYS[3], 'lastSeen', ARGV[2], 'dirtyFirst', ARGV[5], 'dirtyLast', ARGV[5])
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
 return {'created'}`,
@@ -66,18 +68,21 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`,
   },
   /**
-   * KEYS kt, ko — ARGV id, observedAt, occurrenceJson, kind, ttl. Adds the occurrence (an IP starts
-   * `p`ending, never reset); for an identity returns the neighbours in (score, member) order.
+   * KEYS kt, ko — ARGV id, observedAt, occurrence (stored-codec), kind, ttl. Adds the occurrence (an
+   * IP starts `p`ending, never reset); for an identity returns the neighbours in (score, member)
+   * order and stores no occurrence: identities link on the time index alone (no roles, no hotness).
    */
   seamIndex: {
     numberOfKeys: 2,
     lua: `
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-if ARGV[4] == 'ip' then redis.call('HSETNX', KEYS[2], 's:' .. ARGV[1], 'p') end
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-if ARGV[4] ~= 'identity' then return {} end
+if ARGV[4] ~= 'identity' then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+  redis.call('HSETNX', KEYS[2], 's:' .. ARGV[1], 'p')
+  redis.call('PEXPIRE', KEYS[2], ARGV[5])
+  return {}
+end
 local rank = redis.call('ZRANK', KEYS[1], ARGV[1])
 local out = {'', '', '', ''}
 if rank > 0 then
@@ -132,7 +137,7 @@ if not p then return {'gone'} end
 if p ~= ARGV[1] then return {'moved', p} end
 if redis.call('HGET', KEYS[3], 'status') == 'settled' then return {'settled'} end
 redis.call('HSET', KEYS[1], 'parent', ARGV[2])
-return {'ok', redis.call('SMEMBERS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5])}`,
+return {'ok', redis.call('HKEYS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5])}`,
   },
   /**
    * Same keys — ARGV id. For a root: its members, its own event and its info (settle); for a node
@@ -142,9 +147,9 @@ return {'ok', redis.call('SMEMBERS', KEYS[2]), redis.call('HGETALL', KEYS[3]), r
     numberOfKeys: 5,
     lua: `
 local p = redis.call('HGET', KEYS[1], 'parent')
-if p == ARGV[1] then return {'root', redis.call('SMEMBERS', KEYS[2]), redis.call('HGET', KEYS[1], 'event') or '', redis.call('HGETALL', KEYS[3])} end
+if p == ARGV[1] then return {'root', redis.call('HKEYS', KEYS[2]), redis.call('HGET', KEYS[1], 'event') or '', redis.call('HGETALL', KEYS[3])} end
 if not p then return {'gone'} end
-return {'ok', redis.call('SMEMBERS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5]), p}`,
+return {'ok', redis.call('HKEYS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5]), p}`,
   },
   /**
    * KEYS e, rm, ri, ra, rt of the winner — ARGV winner, ttl, lastSeen, membersJson, absorbedJson,
@@ -156,7 +161,7 @@ return {'ok', redis.call('SMEMBERS', KEYS[2]), redis.call('HGETALL', KEYS[3]), r
 local p = redis.call('HGET', KEYS[1], 'parent')
 if p ~= ARGV[1] then return {'moved', p or ''} end
 if redis.call('HGET', KEYS[3], 'status') == 'settled' then return {'settled', ''} end
-for _, m in ipairs(cjson.decode(ARGV[4])) do redis.call('SADD', KEYS[2], m) end
+for _, m in ipairs(cjson.decode(ARGV[4])) do redis.call('HSET', KEYS[2], m, '') end
 local cur = tonumber(redis.call('HGET', KEYS[3], 'lastSeen') or '')
 if cur == nil or tonumber(ARGV[3]) > cur then redis.call('HSET', KEYS[3], 'lastSeen', ARGV[3]) end
 for _, a in ipairs(cjson.decode(ARGV[5])) do redis.call('SADD', KEYS[4], a) end
@@ -264,7 +269,7 @@ return 1`,
     lua: `
 if redis.call('HGET', KEYS[3], 'status') == 'settled' then return 'already' end
 if redis.call('HGET', KEYS[1], 'parent') ~= ARGV[1] then return 'moved' end
-if redis.call('SCARD', KEYS[2]) ~= tonumber(ARGV[3]) then return 'changed' end
+if redis.call('HLEN', KEYS[2]) ~= tonumber(ARGV[3]) then return 'changed' end
 redis.call('HSET', KEYS[3], 'status', 'settled', 'final', ARGV[2])
 return 'ok'`,
   },
@@ -365,7 +370,7 @@ return #ids`,
   seamLoadRoot: {
     numberOfKeys: 4,
     lua: `
-return {redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[2]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGET', KEYS[1], 'event') or ''}`,
+return {redis.call('HGETALL', KEYS[3]), redis.call('HKEYS', KEYS[2]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGET', KEYS[1], 'event') or ''}`,
   },
   /**
    * KEYS wm — ARGV field, observedAt ('' = none), ttl, wall ms ('' = none). Per-partition max event

@@ -23,7 +23,6 @@ import {
   type IncidentVersion,
   type IngestOutcome,
   type IpKeyState,
-  type KeyKind,
   type KeyOccurrence,
   type KeyPolicy,
   type MemberState,
@@ -32,6 +31,7 @@ import { hotCount } from '../domain/hot';
 import { compareEvents } from '../domain/order';
 import { SCRIPTS, type ScriptName } from './redis-scripts';
 import { MANY_SUFFIX, ScriptBatcher, manyVariant } from './script-batch';
+import { decodeEvent, decodeOccurrence, encodeEvent, encodeOccurrence, type StoredOccurrence } from './stored-codec';
 
 export type RedisLike = Redis | Cluster;
 
@@ -123,13 +123,6 @@ interface WatermarkView {
   readonly idle: readonly string[];
 }
 
-/** Stored per key occurrence: the roles and the event's evidence identities (for hot counting). */
-interface StoredOccurrence {
-  readonly kind: KeyKind;
-  readonly actor: boolean;
-  readonly target: boolean;
-  readonly identities: readonly string[];
-}
 
 interface Carrier {
   readonly eventId: string;
@@ -435,7 +428,7 @@ export class RedisCorrelationState {
     const created = (await this.call(
       'seamCreate',
       [this.eKey(event.eventId), ...this.rKeys(event.eventId).slice(0, 2)],
-      [event.eventId, event.observedAt, JSON.stringify(normalized), this.holdingTtlMs, now],
+      [event.eventId, event.observedAt, encodeEvent(normalized), this.holdingTtlMs, now],
     )) as string[];
     if (created[0] === 'exists') {
       return this.known(normalized, [created[1] ?? null, created[2] || null, created[3] || null], watermark, seen);
@@ -457,8 +450,8 @@ export class RedisCorrelationState {
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
       const current = attempt === 0 ? stored : await this.redis.hget(this.eKey(event.eventId), 'event');
       if (current === null) return { status: 'duplicate', incidentId: await this.incidentOf(event.eventId) };
-      const merged = mergeVersions(JSON.parse(current) as CorrelationEvent, event);
-      const mergedJson = JSON.stringify(merged);
+      const merged = mergeVersions(decodeEvent(event.eventId, current), event);
+      const mergedJson = encodeEvent(merged);
       if (mergedJson === current) {
         // A redelivery. Re-running the idempotent index steps repairs an ingest that crashed midway.
         seen.push(event.observedAt);
@@ -512,7 +505,7 @@ export class RedisCorrelationState {
       const neighbours = (await this.call('seamIndex', this.kKeys(key), [
         event.eventId,
         event.observedAt,
-        JSON.stringify(stored),
+        encodeOccurrence(stored),
         occurrence.kind,
         this.holdingTtlMs,
       ])) as string[];
@@ -889,7 +882,7 @@ export class RedisCorrelationState {
       ids.map(async (id): Promise<MemberState | undefined> => {
         const json = known?.id === id ? known.json : await this.redis.hget(this.eKey(id), 'event');
         if (json === null) return undefined;
-        const event = JSON.parse(json) as CorrelationEvent;
+        const event = decodeEvent(id, json);
         const keys = extractKeys(event, this.policy);
         const ipKeys = [...keys.keys].filter(([, occurrence]) => occurrence.kind === 'ip').map(([key]) => key);
         const states = await Promise.all(ipKeys.map((key) => this.redis.hmget(this.kKeys(key)[1], `s:${id}`, `c:${id}`)));
@@ -1092,7 +1085,7 @@ const parseCarriers = (flat: readonly string[]): Carrier[] => {
     out.push({
       eventId: flat[i] ?? '',
       observedAt: Number(flat[i + 1]),
-      occurrence: json === '' ? undefined : (JSON.parse(json) as StoredOccurrence),
+      occurrence: json === '' ? undefined : decodeOccurrence(json),
       state: flat[i + 3] ?? '',
     });
   }

@@ -1,0 +1,75 @@
+/**
+ * Where the Redis state's memory goes, per key type:
+ * `npx tsx services/correlator/test/bench-redis-memory.ts [events]` (REDIS_URL; default 5,000 events).
+ * Ingests events shaped like bench/src/correlator-throughput.ts (one own key each, an IP or an
+ * identity; 10% carry the identity of an earlier event: a link), emits every due version (the live
+ * state of emitted incidents, as in the bench's main phase), then sums MEMORY USAGE per key type and
+ * prints bytes per live event, with the used_memory delta for comparison. Deletes its keys after.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { RedisCorrelationState } from '../src/adapters/redis-state';
+import type { CorrelationEvent, EventIdentity, EventIp } from '../src/domain/index';
+
+const N = Number(process.argv[2] ?? 5000);
+const redis = new Redis(process.env.REDIS_URL ?? '');
+const prefix = `mem-${randomUUID().slice(0, 8)}:`;
+const state = new RedisCorrelationState({ redis, prefix, clock: { now: () => Date.now() }, config: { debounceMs: 0 }, emissionLeaseMs: 60_000 });
+const T0 = Date.UTC(2026, 0, 1);
+const ipOf = (k: number): string => `198.${18 + Math.floor(k / 65536)}.${Math.floor(k / 256) % 256}.${k % 256}`;
+const SOURCES = ['cloudtrail', 'qradar', 'guardduty', 'securityhub'] as const;
+const event = (i: number): CorrelationEvent => {
+  const identities: EventIdentity[] = [];
+  const ips: EventIp[] = [];
+  if (i % 2 === 0) identities.push({ canonical: `user-${i}`, kind: 'ad' });
+  else ips.push({ address: ipOf(i), role: 'actor', scope: 'public', namespace: '' });
+  if (i % 10 === 9 && i >= 7) identities.push({ canonical: (i - 7) % 2 === 0 ? `user-${i - 7}` : `user-link-${i - 7}`, kind: 'ad' });
+  if (i % 10 === 2) identities.push({ canonical: `user-link-${i}`, kind: 'ad' });
+  return { eventId: `${SOURCES[i % 4]}:${i}`, source: SOURCES[i % 4] ?? 'cloudtrail', observedAt: T0 + i * 10, title: `bench event ${i}`, sourceSeverity: 40, tactics: [], ips, identities };
+};
+const usedMemory = async (): Promise<number> => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
+const before = await usedMemory();
+for (let i = 0; i < N; i += 500) {
+  await state.ingestBatch(Array.from({ length: Math.min(500, N - i) }, (_, j) => event(i + j)), '0');
+  await state.advance();
+  await state.ack(await state.tick());
+}
+const after = await usedMemory();
+const byType = new Map<string, { keys: number; bytes: number }>();
+let cursor = '0';
+do {
+  const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+  for (const key of keys) {
+    // the key's type: its name without the tag, e.g. `e:{}`, `r:{}:m`, `settle:{}`
+    const type = key.slice(prefix.length).replace(/\{[^}]*\}/, '{}');
+    const entry = byType.get(type) ?? { keys: 0, bytes: 0 };
+    entry.keys += 1;
+    entry.bytes += Number(await redis.memory('USAGE', key, 'SAMPLES', '0'));
+    byType.set(type, entry);
+  }
+  cursor = next;
+} while (cursor !== '0');
+if (process.env.PEEK === '1') {
+  for (const pattern of ['e:{', 'k:{', 'r:{']) {
+    const [, keys] = await redis.scan('0', 'MATCH', `${prefix}${pattern}*`, 'COUNT', 200);
+    for (const key of keys.slice(0, 3)) {
+      const type = await redis.type(key);
+      console.log(key, type, type === 'hash' ? await redis.hgetall(key) : type === 'zset' ? await redis.zrange(key, 0, -1, 'WITHSCORES') : await redis.smembers(key), await redis.object('ENCODING', key));
+    }
+  }
+}
+let total = 0;
+let keyCount = 0;
+for (const [type, { keys, bytes }] of [...byType].sort((a, b) => b[1].bytes - a[1].bytes)) {
+  total += bytes;
+  keyCount += keys;
+  console.log(`${type.padEnd(14)} keys ${String(keys).padStart(6)}  B/event ${(bytes / N).toFixed(0).padStart(5)}  B/key ${(bytes / keys).toFixed(0).padStart(5)}`);
+}
+console.log(JSON.stringify({ events: N, memoryUsagePerEvent: Math.round(total / N), keysPerEvent: Number((keyCount / N).toFixed(2)), usedMemoryDeltaPerEvent: Math.round((after - before) / N) }));
+cursor = '0';
+do {
+  const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+  if (keys.length > 0) await redis.del(...keys);
+  cursor = next;
+} while (cursor !== '0');
+redis.disconnect();
