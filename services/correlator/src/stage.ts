@@ -17,6 +17,8 @@ export interface CorrelationStore {
   tick(): Promise<IncidentVersion[]>;
   /** The versions returned by `tick` were produced (releases their emission leases). */
   ack?(versions: readonly IncidentVersion[]): Promise<void>;
+  /** Whether `tick` would emit something right now (by the store's own clock). */
+  hasDue?(): Promise<boolean>;
 }
 
 export interface CorrelatorStageOptions {
@@ -43,8 +45,10 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
   const emitDue = async (ctx: StageLifecycleContext, producer: ProducerPort): Promise<boolean> => {
     try {
       const advanced = await store.advance();
-      const more = advanced?.more ?? false;
       const versions = await store.tick();
+      // `tick` emits a bounded number per call: when more are already due (a settle of many
+      // incidents), the next round must not wait out the interval.
+      const more = (advanced?.more ?? false) || (versions.length > 0 && ((await store.hasDue?.()) ?? false));
       if (versions.length === 0) return more;
       const messages = await Promise.all(
         versions.map(async (version) => ({

@@ -217,6 +217,53 @@ describe('correlator stage', () => {
     expect(await store.nextDueAt()).toBeUndefined();
   });
 
+  it('the timer does not wait out its interval while versions are due beyond one tick', async () => {
+    const prefix = `t-${randomUUID().slice(0, 8)}:`;
+    prefixes.push(prefix);
+    // At most 4 roots per tick (1 per bucket); 12 lone incidents due at once: 3 ticks.
+    const store = new RedisCorrelationState({ redis, prefix, clock: { now: () => Date.now() }, config: { debounceMs: 0, maxDebounceDelayMs: 0 }, maxPerAdvance: 4, buckets: 4 });
+    await store.ingestBatch(
+      Array.from({ length: 12 }, (_, i) => ev(`cloudtrail:b${i}`, i, { source: 'cloudtrail', ids: [person(`buser${i}`)] })),
+      'enriched:0',
+    );
+    const ticks: number[] = [];
+    const counting = {
+      ingest: store.ingest.bind(store),
+      ingestBatch: store.ingestBatch.bind(store),
+      advance: store.advance.bind(store),
+      tick: async () => {
+        const versions = await store.tick();
+        ticks.push(versions.length);
+        return versions;
+      },
+      hasDue: store.hasDue.bind(store),
+    };
+    const producer = new CollectingProducer();
+    const intervalMs = 2_000;
+    const stage = correlatorStage({
+      topics: { enriched: 'enriched', correlated: 'correlated' },
+      codecs: { event: jsonCodec<unknown>(), incident: jsonCodec<Incident>() },
+      store: counting,
+      now: () => Date.now(),
+      timer: { producer, tickIntervalMs: intervalMs },
+    });
+    const sent = (): number => producer.sent.reduce((n, batch) => n + batch.messages.length, 0);
+    const started = Date.now();
+    await stage.onStart?.({ stage: 'correlator', log });
+    let tookMs = Number.POSITIVE_INFINITY;
+    try {
+      const deadline = Date.now() + 4 * intervalMs;
+      while (sent() < 12 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      tookMs = Date.now() - started;
+    } finally {
+      await stage.onStop?.({ stage: 'correlator', log });
+    }
+    expect(sent()).toBe(12);
+    expect(ticks.slice(0, 3)).toEqual([4, 4, 4]);
+    // The first round waits one interval; the second and third follow at once (not 2 more intervals).
+    expect(tookMs).toBeLessThan(2 * intervalMs);
+  });
+
   it('the timer emits debounced versions without further input', async () => {
     const producer = new CollectingProducer();
     const stage = build(150, { producer, tickIntervalMs: 25 });

@@ -964,6 +964,12 @@ export class RedisCorrelationState {
     return next;
   }
 
+  /** Whether `tick` would emit something now (a bounded tick left some due). */
+  async hasDue(): Promise<boolean> {
+    const at = await this.nextDueAt();
+    return at !== undefined && at <= this.clock.now();
+  }
+
   private async emitUpTo(now: number, limit: number): Promise<IncidentVersion[]> {
     const max = now === Number.POSITIVE_INFINITY ? '+inf' : String(now);
     const lease = this.emissionLeaseMs > 0 ? String(this.clock.now() + this.emissionLeaseMs) : '';
