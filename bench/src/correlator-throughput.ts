@@ -20,7 +20,8 @@
  *    default 2 s debounce is part of it).
  *
  * Run: set -a; . .local/endpoints.env; set +a; npx tsx bench/src/correlator-throughput.ts
- * Env: BENCH_EVENTS (100000), BENCH_KEYS (100000), BENCH_PARTITIONS (6), BENCH_CONCURRENCY (3),
+ * Env: BENCH_EVENTS (100000), BENCH_KEYS (100000), BENCH_PARTITIONS (6), BENCH_CONCURRENCY (= partitions: every partition of the
+ * instance in flight, the same for the pass-through and the correlator),
  * BENCH_LATENCY_EVENTS (2000), BENCH_LATENCY_RATE (500 /s), BENCH_TIME_CAP_S (600 per phase),
  * BENCH_CPU_PROF (a directory: profile the correlator).
  */
@@ -38,7 +39,7 @@ import { schemas, securityEventSchema, type Incident, type SecurityEvent } from 
 const events = Number(process.env.BENCH_EVENTS ?? 100_000);
 const distinctKeys = Number(process.env.BENCH_KEYS ?? 100_000);
 const partitions = Number(process.env.BENCH_PARTITIONS ?? 6);
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 3);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? partitions);
 const latencyEvents = Number(process.env.BENCH_LATENCY_EVENTS ?? 2000);
 const latencyRate = Number(process.env.BENCH_LATENCY_RATE ?? 500);
 const capMs = Number(process.env.BENCH_TIME_CAP_S ?? 600) * 1000;

@@ -39,7 +39,7 @@ describe('stored encodings of the Redis state', () => {
       kind: fc.constantFrom('ip' as const, 'identity' as const),
       actor: fc.boolean(),
       target: fc.boolean(),
-      identities: fc.array(fc.oneof(text, fc.constantFrom('[x', 'a\nb', '', '[]')), { maxLength: 5 }),
+      identities: fc.array(fc.oneof(text, fc.constantFrom('[x', 'a\nb', '', '[]', '\n')), { maxLength: 5 }),
     });
     fc.assert(
       fc.property(occurrence, (original) => {
@@ -53,6 +53,10 @@ describe('stored encodings of the Redis state', () => {
   it('an IP occurrence of a typical event fits a listpack value (<= 64 bytes); a short event is far below its JSON', () => {
     expect(encodeOccurrence({ kind: 'ip', actor: true, target: false, identities: ['id:alice@example.com'] })).toBe('i10id:alice@example.com');
     expect(encodeOccurrence({ kind: 'identity', actor: true, target: true, identities: ['id:x'] })).toBe('d11');
+    // edge cases found by the property: one empty identity is not "no identities"
+    for (const identities of [[''], ['[a'], ['a\nb', 'c'], []]) {
+      expect(decodeOccurrence(encodeOccurrence({ kind: 'ip', actor: false, target: true, identities })).identities).toEqual(identities);
+    }
     const sample: CorrelationEvent = {
       eventId: 'cloudtrail:1',
       source: 'cloudtrail',

@@ -667,16 +667,36 @@ export class RedisCorrelationState {
   /**
    * Moves event time forward to the shared watermark: IP decisions, then settling, then dedup expiry.
    * Calls of one instance are serialized (the batches of several partitions and the timer call it
-   * concurrently): a second call waits for the running one and then finds little or nothing left,
-   * instead of settling the same roots again in parallel.
+   * concurrently), and coalesced: a call made while a run is in progress gets the ONE run queued
+   * after it, shared with every other call made meanwhile (it starts after their watermarks were
+   * recorded, so it covers them). Serializing each call instead made the partitions' batches wait
+   * for one bounded run per partition in turn.
    */
   advance(): Promise<AdvanceResult> {
-    const run = this.advanceChain.then(() => this.advanceOnce());
-    this.advanceChain = run.catch(() => undefined);
-    return run;
+    if (this.advanceQueued !== undefined) return this.advanceQueued;
+    if (this.advanceRunning !== undefined) {
+      const queued = this.advanceRunning
+        .catch(() => undefined)
+        .then(() => {
+          this.advanceQueued = undefined;
+          return this.startAdvance();
+        });
+      this.advanceQueued = queued;
+      return queued;
+    }
+    return this.startAdvance();
   }
 
-  private advanceChain: Promise<unknown> = Promise.resolve();
+  private advanceRunning: Promise<AdvanceResult> | undefined;
+  private advanceQueued: Promise<AdvanceResult> | undefined;
+
+  private startAdvance(): Promise<AdvanceResult> {
+    const run = this.advanceOnce().finally(() => {
+      if (this.advanceRunning === run) this.advanceRunning = undefined;
+    });
+    this.advanceRunning = run;
+    return run;
+  }
 
   private async advanceOnce(): Promise<AdvanceResult> {
     const view = await this.watermarkView();

@@ -19,14 +19,16 @@ export interface StoredOccurrence {
 
 /**
  * `<kind i|d><actor 0|1><target 0|1><identities>`: identities joined by a newline, or as a JSON array
- * when one contains a newline or the first starts with `[` (attacker-controlled strings must round-
- * trip exactly). Identity occurrences store no identities: only IP keys are counted for hotness.
+ * when one contains a newline, the first starts with `[` or the only one is empty (attacker-
+ * controlled strings must round-trip exactly). Identity occurrences store no identities: only IP keys are counted for hotness.
  */
 export const encodeOccurrence = (occurrence: StoredOccurrence): string => {
   const head = `${occurrence.kind === 'ip' ? 'i' : 'd'}${occurrence.actor ? 1 : 0}${occurrence.target ? 1 : 0}`;
   if (occurrence.kind !== 'ip' || occurrence.identities.length === 0) return head;
-  const plain = !occurrence.identities.some((identity) => identity.includes('\n')) && !(occurrence.identities[0] ?? '').startsWith('[');
-  return head + (plain ? occurrence.identities.join('\n') : JSON.stringify(occurrence.identities));
+  const joined = occurrence.identities.join('\n');
+  // Plain only when it reads back the same: no newline inside, no leading `[`, not empty ([""]).
+  const plain = joined !== '' && !joined.startsWith('[') && !occurrence.identities.some((identity) => identity.includes('\n'));
+  return head + (plain ? joined : JSON.stringify(occurrence.identities));
 };
 
 export const decodeOccurrence = (text: string): StoredOccurrence => {
