@@ -21,7 +21,8 @@
  *
  * Run: set -a; . .local/endpoints.env; set +a; npx tsx bench/src/correlator-throughput.ts
  * Env: BENCH_EVENTS (100000), BENCH_KEYS (100000), BENCH_PARTITIONS (6), BENCH_CONCURRENCY (= partitions: every partition of the
- * instance in flight, the same for the pass-through and the correlator),
+ * instance in flight, the same for the pass-through and the correlator), BENCH_INSTANCES (1: processes
+ * per stage in one consumer group, for both; the concurrency default is then partitions / instances),
  * BENCH_LATENCY_EVENTS (2000), BENCH_LATENCY_RATE (500 /s), BENCH_TIME_CAP_S (600 per phase),
  * BENCH_CPU_PROF (a directory: profile the correlator).
  */
@@ -39,7 +40,9 @@ import { schemas, securityEventSchema, type Incident, type SecurityEvent } from 
 const events = Number(process.env.BENCH_EVENTS ?? 100_000);
 const distinctKeys = Number(process.env.BENCH_KEYS ?? 100_000);
 const partitions = Number(process.env.BENCH_PARTITIONS ?? 6);
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? partitions);
+/** Processes per stage (one consumer group): the pass-through and the correlator alike. */
+const instances = Math.max(1, Number(process.env.BENCH_INSTANCES ?? 1));
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? Math.ceil(partitions / instances));
 const latencyEvents = Number(process.env.BENCH_LATENCY_EVENTS ?? 2000);
 const latencyRate = Number(process.env.BENCH_LATENCY_RATE ?? 500);
 const capMs = Number(process.env.BENCH_TIME_CAP_S ?? 600) * 1000;
@@ -84,19 +87,26 @@ async function committed(group: string, topic: string): Promise<number> {
   return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
+async function stop(children: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(async (child) => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }),
+  );
 }
 
+const exitedEarly = (children: readonly ChildProcess[]): number | null => children.find((child) => child.exitCode !== null)?.exitCode ?? null;
+
 /** Waits until the group committed `target` offsets; returns the steady-state rate (first to last commit). */
-async function consumeRate(child: ChildProcess, group: string, topic: string, target: number, from = 0): Promise<{ perSecond: number; seconds: number }> {
+async function consumeRate(children: readonly ChildProcess[], group: string, topic: string, target: number, from = 0): Promise<{ perSecond: number; seconds: number }> {
   const deadline = Date.now() + capMs;
   let first: { at: number; count: number } | undefined;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`child exited early with ${child.exitCode}`);
+    const code = exitedEarly(children);
+    if (code !== null) throw new Error(`child exited early with ${code}`);
     const count = await committed(group, topic);
     const now = performance.now();
     if (first === undefined && count > from) first = { at: now, count };
@@ -133,11 +143,11 @@ async function passThrough(): Promise<number> {
   }
   await producer.disconnect();
   const group = `bench.corrpt.${run}`;
-  const child = spawnSampleStage({ root, input, output, group, codec: 'avro', concurrency });
+  const children = Array.from({ length: instances }, () => spawnSampleStage({ root, input, output, group, codec: 'avro', concurrency }));
   try {
-    return (await consumeRate(child, group, input, events)).perSecond;
+    return (await consumeRate(children, group, input, events)).perSecond;
   } finally {
-    await stop(child);
+    await stop(children);
   }
 }
 
@@ -217,7 +227,7 @@ async function correlator() {
   const group = `bench.corr.${run}`;
   const memBefore = await usedMemory();
   const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'services/correlator/src/main.ts'], {
+  const spawnCorrelator = (): ChildProcess => spawn(process.execPath, [...profile, '--import', 'tsx', 'services/correlator/src/main.ts'], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
@@ -234,8 +244,9 @@ async function correlator() {
       SCHEMA_REGISTRY_AUTO_REGISTER: 'true',
     },
   });
+  const children = Array.from({ length: instances }, spawnCorrelator);
   try {
-    const main = await consumeRate(child, group, input, events);
+    const main = await consumeRate(children, group, input, events);
     const memLive = await usedMemory();
     const settleStart = performance.now();
     const heartbeatAt = T0 + events * 10 + 48 * 3600_000;
@@ -246,15 +257,15 @@ async function correlator() {
       }),
     );
     await producer.send({ topic: input, acks: -1, messages: heartbeats });
-    await consumeRate(child, group, input, events + partitions, events);
+    await consumeRate(children, group, input, events + partitions, events);
     // Consuming the heartbeats only moves the watermark; the settling (and the settled versions)
     // follows in bounded advance() rounds. Done when no root waits to settle, be decided or emitted.
-    await drained(child);
+    await drained(children);
     const settleSeconds = (performance.now() - settleStart) / 1000;
-    const latency = await measureLatency(producer, input, output, group, eventCodec, incidentCodec, child);
+    const latency = await measureLatency(producer, input, output, group, eventCodec, incidentCodec, children);
     return { main, memPerEvent: (memLive - memBefore) / events, settleSeconds, latency };
   } finally {
-    await stop(child);
+    await stop(children);
     await producer.disconnect();
   }
 }
@@ -264,14 +275,14 @@ async function correlator() {
  * nothing but the heartbeats (their own windows are still open: they settle with idle advance, a
  * minute later, which is not part of the settle being measured).
  */
-async function drained(child: ChildProcess): Promise<void> {
+async function drained(children: readonly ChildProcess[]): Promise<void> {
   const buckets = ['settle', 'undecided', 'due', 'emitting'].flatMap((kind) => Array.from({ length: 16 }, (_, n) => `${prefix}${kind}:{${n}}`));
   const deadline = Date.now() + capMs;
   for (;;) {
     const members = (await Promise.all(buckets.map((key) => redis.zrange(key, 0, 4 * partitions)))).flat();
     const left = members.filter((member) => !member.includes(':hb-')).length;
     if (left === 0) return;
-    if (Date.now() > deadline || child.exitCode !== null) {
+    if (Date.now() > deadline || exitedEarly(children) !== null) {
       console.log(`  settle did not finish: ${left} entries left in the sweep buckets`);
       return;
     }
@@ -286,7 +297,7 @@ async function measureLatency(
   group: string,
   eventCodec: ReturnType<typeof avroCodec<SecurityEvent>>,
   incidentCodec: ReturnType<typeof avroCodec<Incident>>,
-  child: ChildProcess,
+  children: readonly ChildProcess[],
 ): Promise<{ p50: number; p99: number; seen: number }> {
   if (latencyEvents <= 0) return { p50: 0, p99: 0, seen: 0 };
   const producedAt = new Map<string, number>();
@@ -325,7 +336,7 @@ async function measureLatency(
     await sleep(Math.max(0, 50 - (Date.now() - tickStart)));
   }
   const deadline = Date.now() + 30_000;
-  while (latencies.size < latencyEvents && Date.now() < deadline && child.exitCode === null) await sleep(200);
+  while (latencies.size < latencyEvents && Date.now() < deadline && exitedEarly(children) === null) await sleep(200);
   await consumer.disconnect();
   const sorted = [...latencies.values()].sort((a, b) => a - b);
   const pct = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
@@ -349,6 +360,7 @@ try {
   const result = await correlator();
   const rows: Array<[string, string]> = [
     ['events', String(events)],
+    ['instances per stage x concurrency', `${instances} x ${concurrency}`],
     ['distinct keys', String(distinctKeys)],
     ['hybrid links', '10 %'],
     ['kit pass-through (records/s)', String(Math.round(passthrough))],
@@ -363,7 +375,7 @@ try {
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   writeFileSync(
     `${root}bench/results/correlator-throughput.json`,
-    `${JSON.stringify({ benchmark: 'correlator-throughput', events, distinctKeys, partitions, concurrency, passthrough: Math.round(passthrough), ...result }, null, 2)}\n`,
+    `${JSON.stringify({ benchmark: 'correlator-throughput', events, distinctKeys, partitions, instances, concurrency, passthrough: Math.round(passthrough), ...result }, null, 2)}\n`,
   );
 } finally {
   await cleanup();
