@@ -24,7 +24,7 @@
  * instance in flight, the same for the pass-through and the correlator), BENCH_INSTANCES (1: processes
  * per stage in one consumer group, for both; the concurrency default is then partitions / instances),
  * BENCH_LATENCY_EVENTS (2000), BENCH_LATENCY_RATE (500 /s), BENCH_TIME_CAP_S (600 per phase),
- * BENCH_CPU_PROF (a directory: profile the correlator).
+ * BENCH_CPU_PROF (a directory: profile the correlator), BENCH_NODE_FLAGS (node flags for the correlator).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -226,7 +226,7 @@ async function correlator() {
   console.log(`correlator input: ${events} SecurityEvent records (${Math.round(bytes / events)} B avg) on ${partitions} partitions (${input})`);
   const group = `bench.corr.${run}`;
   const memBefore = await usedMemory();
-  const profile = cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`];
+  const profile = [...(cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`]), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '')];
   const spawnCorrelator = (): ChildProcess => spawn(process.execPath, [...profile, '--import', 'tsx', 'services/correlator/src/main.ts'], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
