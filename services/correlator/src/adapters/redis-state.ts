@@ -123,7 +123,6 @@ interface WatermarkView {
   readonly idle: readonly string[];
 }
 
-
 interface Carrier {
   readonly eventId: string;
   readonly observedAt: number;
