@@ -270,13 +270,18 @@ async function correlator() {
   }
 }
 
+/** RedisCorrelationState's DEFAULT_SWEEP_BUCKETS, which the correlator's main uses. */
+const SWEEP_BUCKETS = 16;
+
 /**
- * Waits until the correlator's sweep buckets (settle, undecided, due, emitting; 16 each) hold
+ * Waits until the correlator's sweep buckets (settle, undecided, due, emitting) hold
  * nothing but the heartbeats (their own windows are still open: they settle with idle advance, a
  * minute later, which is not part of the settle being measured).
  */
 async function drained(children: readonly ChildProcess[]): Promise<void> {
-  const buckets = ['settle', 'undecided', 'due', 'emitting'].flatMap((kind) => Array.from({ length: 16 }, (_, n) => `${prefix}${kind}:{${n}}`));
+  const buckets = ['settle', 'undecided', 'due', 'emitting'].flatMap((kind) =>
+    Array.from({ length: SWEEP_BUCKETS }, (_, n) => `${prefix}${kind}:{${n}}`),
+  );
   const deadline = Date.now() + capMs;
   for (;;) {
     const members = (await Promise.all(buckets.map((key) => redis.zrange(key, 0, 4 * partitions)))).flat();

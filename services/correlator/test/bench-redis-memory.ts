@@ -49,15 +49,6 @@ do {
   }
   cursor = next;
 } while (cursor !== '0');
-if (process.env.PEEK === '1') {
-  for (const pattern of ['e:{', 'k:{', 'r:{']) {
-    const [, keys] = await redis.scan('0', 'MATCH', `${prefix}${pattern}*`, 'COUNT', 200);
-    for (const key of keys.slice(0, 3)) {
-      const type = await redis.type(key);
-      console.log(key, type, type === 'hash' ? await redis.hgetall(key) : type === 'zset' ? await redis.zrange(key, 0, -1, 'WITHSCORES') : await redis.smembers(key), await redis.object('ENCODING', key));
-    }
-  }
-}
 let total = 0;
 let keyCount = 0;
 for (const [type, { keys, bytes }] of [...byType].sort((a, b) => b[1].bytes - a[1].bytes)) {

@@ -53,7 +53,7 @@ for (let more = true; more; settleCalls += 1) {
 }
 versions += (await state.drain()).length;
 const settleMs = performance.now() - settleStart;
-console.log(JSON.stringify({ mode, batchSize, events: N, ms: Math.round(ms), eventsPerSecond: Math.round(N / (ms / 1000)), versions, commandsPerEvent: Number((commands / N).toFixed(2)), settleMs: Math.round(settleMs), maxPerAdvance, settleCalls, settleMaxCallMs: Math.round(settleMaxCallMs) }));
+console.log(JSON.stringify({ mode, batchSize, events: N, ms: Math.round(ms), eventsPerSecond: Math.round(N / (ms / 1000)), versions, commandsPerEvent: Number((commands / N).toFixed(2)), scriptCallsPerEvent: Number(((state.batcher?.calls ?? 0) / N).toFixed(2)), scriptInvocationsPerEvent: Number(((state.batcher?.invocations ?? 0) / N).toFixed(2)), settleMs: Math.round(settleMs), maxPerAdvance, settleCalls, settleMaxCallMs: Math.round(settleMaxCallMs) }));
 const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
 let left = 0;
 for (const node of nodes) { const keys = await node.keys(`${prefix}*`); left += keys.length; for (const k of keys) await redis.del(k); }

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RedisCorrelationState } from '../src/adapters/redis-state';
 import { incidentIdFor } from '../src/domain/index';
-import { correlatorStage, type CorrelatorStageOptions } from '../src/stage';
+import { correlatorStage, type CorrelationStore, type CorrelatorStageOptions } from '../src/stage';
 import { ev, MINUTE, person, T0 } from './fixtures';
 
 /** The correlator stage's handler and timer on real Redis (standalone); Kafka is replaced by direct calls. */
@@ -86,6 +86,27 @@ const build = (debounceMs: number, timer?: CorrelatorStageOptions['timer']) => {
     ...(timer === undefined ? {} : { timer }),
   });
 };
+
+/** The store as the stage sees it, with some methods replaced (to count what the timer does). */
+const storePort = (store: RedisCorrelationState, overrides: Partial<CorrelationStore>): CorrelationStore => ({
+  ingest: store.ingest.bind(store),
+  ingestBatch: store.ingestBatch.bind(store),
+  advance: store.advance.bind(store),
+  tick: store.tick.bind(store),
+  ack: store.ack.bind(store),
+  hasDue: store.hasDue.bind(store),
+  ...overrides,
+});
+
+/** A stage driven by its timer alone (JSON codecs). */
+const timerStage = (store: CorrelationStore, producer: CollectingProducer, tickIntervalMs: number, now: () => number) =>
+  correlatorStage({
+    topics: { enriched: 'enriched', correlated: 'correlated' },
+    codecs: { event: jsonCodec<unknown>(), incident: jsonCodec<Incident>() },
+    store,
+    now,
+    timer: { producer, tickIntervalMs },
+  });
 
 const record = (value: SecurityEvent, partition = 0) =>
   ({ input: 'enriched', topic: 'enriched', partition, offset: '0', key: null, value, headers: {}, timestamp: undefined }) as const;
@@ -178,25 +199,15 @@ describe('correlator stage', () => {
     );
     await store.observe('enriched:0', T0 + 600 * MINUTE);
     const advanced: boolean[] = [];
-    const counting = {
-      ingest: store.ingest.bind(store),
-      ingestBatch: store.ingestBatch.bind(store),
+    const counting = storePort(store, {
       advance: async () => {
         const result = await store.advance();
         advanced.push(result.more);
         return result;
       },
-      tick: store.tick.bind(store),
-      ack: store.ack.bind(store),
-    };
-    const producer = new CollectingProducer();
-    const stage = correlatorStage({
-      topics: { enriched: 'enriched', correlated: 'correlated' },
-      codecs: { event: jsonCodec<unknown>(), incident: jsonCodec<Incident>() },
-      store: counting,
-      now: () => T0 + 999,
-      timer: { producer, tickIntervalMs: 20 },
     });
+    const producer = new CollectingProducer();
+    const stage = timerStage(counting, producer, 20, () => T0 + 999);
     const settled = (): Set<string> =>
       new Set(
         producer.sent
@@ -227,26 +238,16 @@ describe('correlator stage', () => {
       'enriched:0',
     );
     const ticks: number[] = [];
-    const counting = {
-      ingest: store.ingest.bind(store),
-      ingestBatch: store.ingestBatch.bind(store),
-      advance: store.advance.bind(store),
+    const counting = storePort(store, {
       tick: async () => {
         const versions = await store.tick();
         ticks.push(versions.length);
         return versions;
       },
-      hasDue: store.hasDue.bind(store),
-    };
+    });
     const producer = new CollectingProducer();
     const intervalMs = 2_000;
-    const stage = correlatorStage({
-      topics: { enriched: 'enriched', correlated: 'correlated' },
-      codecs: { event: jsonCodec<unknown>(), incident: jsonCodec<Incident>() },
-      store: counting,
-      now: () => Date.now(),
-      timer: { producer, tickIntervalMs: intervalMs },
-    });
+    const stage = timerStage(counting, producer, intervalMs, () => Date.now());
     const sent = (): number => producer.sent.reduce((n, batch) => n + batch.messages.length, 0);
     const started = Date.now();
     await stage.onStart?.({ stage: 'correlator', log });

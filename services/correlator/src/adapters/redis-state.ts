@@ -35,6 +35,9 @@ import { decodeEvent, decodeOccurrence, encodeEvent, encodeOccurrence, type Stor
 
 export type RedisLike = Redis | Cluster;
 
+/** Sweep buckets per kind unless `buckets` says otherwise (each is a `<kind>:{n}` sorted set). */
+const DEFAULT_SWEEP_BUCKETS = 16;
+
 export interface RedisCorrelationStateOptions {
   readonly redis: RedisLike;
   /** Prefix of every key (e.g. `seam:`); a test uses a random one. */
@@ -211,7 +214,7 @@ export class RedisCorrelationState {
     this.prefix = options.prefix;
     this.clock = options.clock;
     this.policy = compileKeyPolicy(this.config);
-    this.buckets = options.buckets ?? 16;
+    this.buckets = options.buckets ?? DEFAULT_SWEEP_BUCKETS;
     this.concurrency = Math.max(1, options.concurrency ?? 512);
     this.idleAdvanceMs = Math.max(0, options.idleAdvanceMs ?? 0);
     this.onIdleAdvance = options.onIdleAdvance;

@@ -76,7 +76,7 @@ export class ScriptBatcher {
   private readonly maxPerCall: number;
   private groups = new Map<string, Group>();
   private scheduled = false;
-  /** Calls sent and invocations carried (for the bench's figures). */
+  /** Calls sent and invocations carried (bench-redis-state prints them per event). */
   calls = 0;
   invocations = 0;
 
