@@ -178,6 +178,24 @@ describe('batch processor pipelining', () => {
     expect(ctl.resolved).toEqual(['1', '3']);
   });
 
+  it('adds up the outputs of one record to the same topic against the byte cap', async () => {
+    // Each output is 400 bytes (300 value + 2 key + traceparent + 32 overhead), two per record to
+    // out-a: after one record 800 are pending; each of the next record's outputs would fit alone
+    // (1,200 <= 1,400) but both do not (1,600), so every record is a chunk of its own.
+    const { producer, process } = setup({ maxBatchBytes: 1400, outputsTo: ['a', 'a'] });
+    const ctl = controls();
+    const done = process(batchOf(4, 300), ctl);
+    for (let i = 0; i < 4; i++) {
+      await settle();
+      producer.sends[i]?.resolve();
+    }
+    await done;
+    expect(producer.sends.map((send) => send.topicMessages.map((t) => [t.topic, t.messages.length]))).toEqual(
+      Array.from({ length: 4 }, () => [['out-a', 2]]),
+    );
+    expect(ctl.resolved).toEqual(['0', '1', '2', '3']);
+  });
+
   it('gives every output its own valid traceparent with a fresh span per record', async () => {
     const { producer, process } = setup({ outputsTo: ['a', 'b'] });
     const ctl = controls();
