@@ -24,7 +24,8 @@
  * instance in flight, the same for the pass-through and the correlator), BENCH_INSTANCES (1: processes
  * per stage in one consumer group, for both; the concurrency default is then partitions / instances),
  * BENCH_LATENCY_EVENTS (2000), BENCH_LATENCY_RATE (500 /s), BENCH_TIME_CAP_S (600 per phase),
- * BENCH_CPU_PROF (a directory: profile the correlator), BENCH_NODE_FLAGS (node flags for the correlator).
+ * BENCH_CPU_PROF (a directory: profile the correlator), BENCH_NODE_FLAGS (node flags for the correlator),
+ * BENCH_FLOOR (1: also measure the floor harness, the ceiling of any Redis-backed layout: see floor()).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -48,6 +49,8 @@ const latencyRate = Number(process.env.BENCH_LATENCY_RATE ?? 500);
 const capMs = Number(process.env.BENCH_TIME_CAP_S ?? 600) * 1000;
 /** BENCH_CPU_PROF=<dir>: the correlator runs with `node --cpu-prof` and writes its profile there. */
 const cpuProfDir = process.env.BENCH_CPU_PROF;
+/** BENCH_FLOOR=1: also run the floor harness (see floor()) over the same input, before the correlator. */
+const withFloor = process.env.BENCH_FLOOR === '1';
 const brokers = required('KAFKA_BROKERS');
 const registryUrl = required('SCHEMA_REGISTRY_URL');
 const redisUrl = required('REDIS_URL');
@@ -201,7 +204,16 @@ async function usedMemory(): Promise<number> {
 
 const avsc = (name: 'SecurityEvent' | 'Incident') => schemas[name].avsc as unknown as AvroSchemaJson;
 
-async function correlator() {
+interface CorrelatorInput {
+  readonly input: string;
+  readonly output: string;
+  readonly eventCodec: ReturnType<typeof avroCodec<SecurityEvent>>;
+  readonly incidentCodec: ReturnType<typeof avroCodec<Incident>>;
+  readonly producer: Producer;
+}
+
+/** Produces the BENCH_EVENTS SecurityEvent records once (the floor and the correlator both read them). */
+async function correlatorInput(): Promise<CorrelatorInput> {
   const input = `bench.corr.${run}.enriched`;
   const output = `bench.corr.${run}.correlated`;
   await createTopic(admin, input);
@@ -224,19 +236,22 @@ async function correlator() {
     await producer.send({ topic: input, messages, acks: -1 });
   }
   console.log(`correlator input: ${events} SecurityEvent records (${Math.round(bytes / events)} B avg) on ${partitions} partitions (${input})`);
-  const group = `bench.corr.${run}`;
-  const memBefore = await usedMemory();
+  return { input, output, eventCodec, incidentCodec, producer };
+}
+
+/** A correlator-like child process (`main`: the correlator, or the floor harness) over the bench input. */
+function spawnCorrelatorProcess(main: string, env: { input: string; output: string; group: string; prefix: string }): ChildProcess {
   const profile = [...(cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`]), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '')];
-  const spawnCorrelator = (): ChildProcess => spawn(process.execPath, [...profile, '--import', 'tsx', 'services/correlator/src/main.ts'], {
+  return spawn(process.execPath, [...profile, '--import', 'tsx', main], {
     cwd: root,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       ...withoutRedis(process.env),
       REDIS_URL: redisUrl,
-      CORRELATOR_INPUT_TOPIC: input,
-      CORRELATOR_OUTPUT_TOPIC: output,
-      CORRELATOR_REDIS_PREFIX: prefix,
-      KAFKA_GROUP_ID: group,
+      CORRELATOR_INPUT_TOPIC: env.input,
+      CORRELATOR_OUTPUT_TOPIC: env.output,
+      CORRELATOR_REDIS_PREFIX: env.prefix,
+      KAFKA_GROUP_ID: env.group,
       KAFKA_CONCURRENCY: String(concurrency),
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',
@@ -244,6 +259,37 @@ async function correlator() {
       SCHEMA_REGISTRY_AUTO_REGISTER: 'true',
     },
   });
+}
+
+/**
+ * BENCH_FLOOR=1: the ceiling of any Redis-backed correlator here — the real stage with a store that
+ * only writes each event and its key index entries and emits one version per event
+ * (services/correlator/test/bench-floor-stage.ts), over the same input, its own group and prefix.
+ */
+async function floor({ input }: CorrelatorInput): Promise<{ perSecond: number; memPerEvent: number }> {
+  const output = `bench.corr.${run}.floor`;
+  await createTopic(admin, output);
+  const memBefore = await usedMemory();
+  const group = `bench.corr.${run}.floor`;
+  const children = Array.from({ length: instances }, () =>
+    spawnCorrelatorProcess('services/correlator/test/bench-floor-stage.ts', { input, output, group, prefix: `${prefix}floor:` }),
+  );
+  try {
+    const main = await consumeRate(children, group, input, events);
+    const memPerEvent = ((await usedMemory()) - memBefore) / events;
+    return { perSecond: main.perSecond, memPerEvent };
+  } finally {
+    await stop(children);
+    await deleteKeys(`${prefix}floor:*`);
+  }
+}
+
+async function correlator(given: CorrelatorInput) {
+  const { input, output, eventCodec, incidentCodec, producer } = given;
+  const group = `bench.corr.${run}`;
+  const memBefore = await usedMemory();
+  const spawnCorrelator = (): ChildProcess =>
+    spawnCorrelatorProcess('services/correlator/src/main.ts', { input, output, group, prefix });
   const children = Array.from({ length: instances }, spawnCorrelator);
   try {
     const main = await consumeRate(children, group, input, events);
@@ -348,21 +394,28 @@ async function measureLatency(
   return { p50: pct(0.5), p99: pct(0.99), seen: sorted.length };
 }
 
-async function cleanup(): Promise<void> {
-  await admin.deleteTopics({ topics: topicsCreated }).catch(() => undefined);
+async function deleteKeys(pattern: string): Promise<void> {
   let cursor = '0';
   do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     if (keys.length > 0) await redis.del(...keys);
     cursor = next;
   } while (cursor !== '0');
+}
+
+async function cleanup(): Promise<void> {
+  await admin.deleteTopics({ topics: topicsCreated }).catch(() => undefined);
+  await deleteKeys(`${prefix}*`);
 }
 
 try {
   mkdirSync(`${root}bench/results`, { recursive: true });
   const passthrough = await passThrough();
   console.log(`kit pass-through: ${Math.round(passthrough)} records/s`);
-  const result = await correlator();
+  const input = await correlatorInput();
+  const floorResult = withFloor ? await floor(input) : undefined;
+  if (floorResult !== undefined) console.log(`floor (store + index + one version per event, no correlation): ${Math.round(floorResult.perSecond)} events/s`);
+  const result = await correlator(input);
   const rows: Array<[string, string]> = [
     ['events', String(events)],
     ['instances per stage x concurrency', `${instances} x ${concurrency}`],
@@ -372,6 +425,14 @@ try {
     ['correlator (events/s, steady state)', String(Math.round(result.main.perSecond))],
     ['correlator / pass-through', (result.main.perSecond / passthrough).toFixed(3)],
     ['Redis used_memory per live event (B)', String(Math.round(result.memPerEvent))],
+    ...(floorResult === undefined
+      ? []
+      : ([
+          ['floor: store + index only (events/s)', String(Math.round(floorResult.perSecond))],
+          ['floor / pass-through', (floorResult.perSecond / passthrough).toFixed(3)],
+          ['correlator / floor', (result.main.perSecond / floorResult.perSecond).toFixed(3)],
+          ['floor: Redis used_memory per event (B)', String(Math.round(floorResult.memPerEvent))],
+        ] as Array<[string, string]>)),
     ['settle of all incidents (s)', result.settleSeconds.toFixed(1)],
     [`latency p50 / p99 (ms, ${result.latency.seen}/${latencyEvents} events at ${latencyRate}/s)`, `${result.latency.p50} / ${result.latency.p99}`],
   ];
@@ -380,7 +441,7 @@ try {
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   writeFileSync(
     `${root}bench/results/correlator-throughput.json`,
-    `${JSON.stringify({ benchmark: 'correlator-throughput', events, distinctKeys, partitions, instances, concurrency, passthrough: Math.round(passthrough), ...result }, null, 2)}\n`,
+    `${JSON.stringify({ benchmark: 'correlator-throughput', events, distinctKeys, partitions, instances, concurrency, passthrough: Math.round(passthrough), floor: floorResult, ...result }, null, 2)}\n`,
   );
 } finally {
   await cleanup();
