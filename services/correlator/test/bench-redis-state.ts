@@ -3,7 +3,8 @@
  * `npx tsx services/correlator/test/bench-redis-state.ts [standalone|cluster] [batchSize]` (REDIS_URL / REDIS_CLUSTER_NODES).
  * batchSize 1 = one event per call (ingest + advance + tick per record, the old stage loop);
  * larger = `ingestBatch` + one advance + tick per batch (the batch stage). BENCH_STATE_EVENTS (default 20000);
- * BENCH_BATCH_SCRIPTS=0: one EVALSHA per script invocation (the batcher off). BENCH_MAX_PER_ADVANCE (default 2000): the bound of one advance()/tick() — the final settle of every
+ * BENCH_BATCH_SCRIPTS=0: one EVALSHA per script invocation (the batcher off). BENCH_LEASE_MS (default 30000, the main job's
+ * emission lease; 0 = off): versions are acknowledged after each tick, as the stage does. BENCH_MAX_PER_ADVANCE (default 2000): the bound of one advance()/tick() — the final settle of every
  * incident runs as repeated bounded calls; `settleMaxCallMs` is the longest one (what a batch waits).
  */
 import { randomUUID } from 'node:crypto';
@@ -26,7 +27,15 @@ if (redis instanceof Redis) {
 }
 const prefix = `bench-${randomUUID().slice(0, 8)}:`;
 const maxPerAdvance = Number(process.env.BENCH_MAX_PER_ADVANCE ?? 2000);
-const state = new RedisCorrelationState({ redis, prefix, clock: { now: () => Date.now() }, config: { debounceMs: 0 }, maxPerAdvance, batchScripts: process.env.BENCH_BATCH_SCRIPTS !== '0' });
+// The main job's default emission lease (CORRELATOR_EMISSION_LEASE_MS); BENCH_LEASE_MS=0 turns it off.
+const emissionLeaseMs = Number(process.env.BENCH_LEASE_MS ?? 30_000);
+const state = new RedisCorrelationState({ redis, prefix, clock: { now: () => Date.now() }, config: { debounceMs: 0 }, maxPerAdvance, emissionLeaseMs, batchScripts: process.env.BENCH_BATCH_SCRIPTS !== '0' });
+/** tick + ack, as the stage does. */
+const emitDue = async (): Promise<number> => {
+  const out = await state.tick();
+  await state.ack(out);
+  return out.length;
+};
 const N = Number(process.env.BENCH_STATE_EVENTS ?? (batchSize === 1 ? 2000 : 20_000)), T0 = Date.UTC(2025, 0, 1);
 const event = (i: number): CorrelationEvent => ({ eventId: `e-${i}`, source: 'cloudtrail', observedAt: T0 + i * 50, title: 't', sourceSeverity: 10, tactics: [],
   ips: [{ address: `203.0.${Math.floor(i / 250) % 250}.${i % 250}`, role: 'actor', scope: 'public', namespace: '' }],
@@ -38,7 +47,7 @@ for (let i = 0; i < N; i += batchSize) {
   const batch = Array.from({ length: Math.min(batchSize, N - i) }, (_, j) => event(i + j));
   await state.ingestBatch(batch, '0');
   await state.advance();
-  versions += (await state.tick()).length;
+  versions += await emitDue();
 }
 const ms = performance.now() - started;
 const settleStart = performance.now();
@@ -48,12 +57,14 @@ let settleMaxCallMs = 0;
 for (let more = true; more; settleCalls += 1) {
   const callStart = performance.now();
   more = (await state.advance()).more;
-  versions += (await state.tick()).length;
+  versions += await emitDue();
   settleMaxCallMs = Math.max(settleMaxCallMs, performance.now() - callStart);
 }
-versions += (await state.drain()).length;
+const drained = await state.drain();
+await state.ack(drained);
+versions += drained.length;
 const settleMs = performance.now() - settleStart;
-console.log(JSON.stringify({ mode, batchSize, events: N, ms: Math.round(ms), eventsPerSecond: Math.round(N / (ms / 1000)), versions, commandsPerEvent: Number((commands / N).toFixed(2)), scriptCallsPerEvent: Number(((state.batcher?.calls ?? 0) / N).toFixed(2)), scriptInvocationsPerEvent: Number(((state.batcher?.invocations ?? 0) / N).toFixed(2)), settleMs: Math.round(settleMs), maxPerAdvance, settleCalls, settleMaxCallMs: Math.round(settleMaxCallMs) }));
+console.log(JSON.stringify({ mode, batchSize, events: N, ms: Math.round(ms), eventsPerSecond: Math.round(N / (ms / 1000)), versions, commandsPerEvent: Number((commands / N).toFixed(2)), scriptCallsPerEvent: Number(((state.batcher?.calls ?? 0) / N).toFixed(2)), scriptInvocationsPerEvent: Number(((state.batcher?.invocations ?? 0) / N).toFixed(2)), settleMs: Math.round(settleMs), maxPerAdvance, emissionLeaseMs, settleCalls, settleMaxCallMs: Math.round(settleMaxCallMs) }));
 const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
 let left = 0;
 for (const node of nodes) { const keys = await node.keys(`${prefix}*`); left += keys.length; for (const k of keys) await redis.del(k); }

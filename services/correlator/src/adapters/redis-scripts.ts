@@ -313,6 +313,23 @@ redis.call('HSET', KEYS[1], 'incident', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`,
   },
+  /** KEYS e — the stored event ('' when none). A read, as a script so the batcher groups it. */
+  seamReadEvent: {
+    numberOfKeys: 1,
+    lua: `return redis.call('HGET', KEYS[1], 'event') or ''`,
+  },
+  /** KEYS ko — ARGV id. The IP decision of an occurrence and a hot one's count ('' when none). */
+  seamReadIpState: {
+    numberOfKeys: 1,
+    lua: `
+local f = redis.call('HMGET', KEYS[1], 's:' .. ARGV[1], 'c:' .. ARGV[1])
+return {f[1] or '', f[2] or ''}`,
+  },
+  /** KEYS rm of a settled root — deletes its member set (its members are evicted and forgotten). */
+  seamDropMembers: {
+    numberOfKeys: 1,
+    lua: `return redis.call('DEL', KEYS[1])`,
+  },
   /** KEYS e — drops a dedup record (never live state). */
   seamDropDedup: {
     numberOfKeys: 1,
