@@ -13,8 +13,11 @@ export interface CorrelationStore {
    * the work per call was bounded and some is left (the timer then runs again at once).
    */
   advance(): Promise<{ readonly more: boolean } | void>;
-  /** Versions whose debounce elapsed; exactly one instance gets each. */
-  tick(): Promise<IncidentVersion[]>;
+  /**
+   * Versions whose debounce elapsed; exactly one instance gets each. `acknowledge`: the caller
+   * acknowledges them now (no `ack` needed; the store may fold it into the emission).
+   */
+  tick(options?: { readonly acknowledge?: boolean }): Promise<IncidentVersion[]>;
   /** The versions returned by `tick` were produced (releases their emission leases). */
   ack?(versions: readonly IncidentVersion[]): Promise<void>;
   /** Whether `tick` would emit something right now (by the store's own clock). */
@@ -98,9 +101,8 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
         ctx.log.warn({ status: outcome.status, incidentId: outcome.incidentId }, 'event version ignored');
       }
       await store.advance();
-      const versions = await store.tick();
       // Handed to the kit, which produces before committing (see handleBatch on what is not covered).
-      await store.ack?.(versions);
+      const versions = await store.tick({ acknowledge: true });
       const updatedAt = now();
       return versions.map((version) => ({
         to: 'correlated' as const,
@@ -136,12 +138,12 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
       let versions: IncidentVersion[] = [];
       if (last >= 0) {
         await store.advance();
-        versions = await store.tick();
         // The kit produces these outputs after this call returns and offers no hook after the
-        // produce, so the lease is released here: it covers a failure of this call after the pop
-        // (a Redis error retries the batch, whose redelivered records would not re-emit), not a
-        // crash between the return and the broker's ack. The timer path acks after its produce.
-        await store.ack?.(versions);
+        // produce, so they are acknowledged at once (in the same script as each emission): the
+        // lease covers a failure of this call between the pop and the emission (a Redis error
+        // retries the batch, whose redelivered records would not re-emit), not a crash between the
+        // return and the broker's ack. The timer path acks after its produce.
+        versions = await store.tick({ acknowledge: true });
       }
       const updatedAt = now();
       const outputs = versions.map((version) => ({ to: 'correlated' as const, key: version.incidentId, value: toIncidentRecord(version, updatedAt) }));

@@ -4,7 +4,7 @@
  * batchSize 1 = one event per call (ingest + advance + tick per record, the old stage loop);
  * larger = `ingestBatch` + one advance + tick per batch (the batch stage). BENCH_STATE_EVENTS (default 20000);
  * BENCH_BATCH_SCRIPTS=0: one EVALSHA per script invocation (the batcher off). BENCH_LEASE_MS (default 30000, the main job's
- * emission lease; 0 = off): versions are acknowledged after each tick, as the stage does. BENCH_MAX_PER_ADVANCE (default 2000): the bound of one advance()/tick() — the final settle of every
+ * emission lease; 0 = off): versions are acknowledged inside each tick, as the stage's batch path does. BENCH_MAX_PER_ADVANCE (default 2000): the bound of one advance()/tick() — the final settle of every
  * incident runs as repeated bounded calls; `settleMaxCallMs` is the longest one (what a batch waits).
  */
 import { randomUUID } from 'node:crypto';
@@ -30,12 +30,8 @@ const maxPerAdvance = Number(process.env.BENCH_MAX_PER_ADVANCE ?? 2000);
 // The main job's default emission lease (CORRELATOR_EMISSION_LEASE_MS); BENCH_LEASE_MS=0 turns it off.
 const emissionLeaseMs = Number(process.env.BENCH_LEASE_MS ?? 30_000);
 const state = new RedisCorrelationState({ redis, prefix, clock: { now: () => Date.now() }, config: { debounceMs: 0 }, maxPerAdvance, emissionLeaseMs, batchScripts: process.env.BENCH_BATCH_SCRIPTS !== '0' });
-/** tick + ack, as the stage does. */
-const emitDue = async (): Promise<number> => {
-  const out = await state.tick();
-  await state.ack(out);
-  return out.length;
-};
+/** Acknowledged inside tick, as the stage's batch path does. */
+const emitDue = async (): Promise<number> => (await state.tick({ acknowledge: true })).length;
 const N = Number(process.env.BENCH_STATE_EVENTS ?? (batchSize === 1 ? 2000 : 20_000)), T0 = Date.UTC(2025, 0, 1);
 const event = (i: number): CorrelationEvent => ({ eventId: `e-${i}`, source: 'cloudtrail', observedAt: T0 + i * 50, title: 't', sourceSeverity: 10, tactics: [],
   ips: [{ address: `203.0.${Math.floor(i / 250) % 250}.${i % 250}`, role: 'actor', scope: 'public', namespace: '' }],
@@ -60,9 +56,7 @@ for (let more = true; more; settleCalls += 1) {
   versions += await emitDue();
   settleMaxCallMs = Math.max(settleMaxCallMs, performance.now() - callStart);
 }
-const drained = await state.drain();
-await state.ack(drained);
-versions += drained.length;
+versions += (await state.drain({ acknowledge: true })).length;
 const settleMs = performance.now() - settleStart;
 console.log(JSON.stringify({ mode, batchSize, events: N, ms: Math.round(ms), eventsPerSecond: Math.round(N / (ms / 1000)), versions, commandsPerEvent: Number((commands / N).toFixed(2)), scriptCallsPerEvent: Number(((state.batcher?.calls ?? 0) / N).toFixed(2)), scriptInvocationsPerEvent: Number(((state.batcher?.invocations ?? 0) / N).toFixed(2)), settleMs: Math.round(settleMs), maxPerAdvance, emissionLeaseMs, settleCalls, settleMaxCallMs: Math.round(settleMaxCallMs) }));
 const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];

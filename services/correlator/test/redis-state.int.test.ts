@@ -171,8 +171,10 @@ const runRedis = async (
   batchSizes?: readonly number[],
   /** Bound of one advance()/tick() (default: the state's). */
   maxPerAdvance?: number,
-  /** Emission lease on: every tick/drain is acknowledged right after (as the stage does). */
+  /** Emission lease on: every tick/drain is acknowledged right after (as the stage's timer does). */
   emissionLeaseMs?: number,
+  /** With the lease: acknowledged inside tick/drain (`{ acknowledge: true }`, as the stage's batch path does). */
+  acknowledgeInTick = false,
 ): Promise<RedisRun> => {
   const prefix = `t-${randomUUID().slice(0, 8)}:`;
   const clock = new ManualClock();
@@ -192,8 +194,9 @@ const runRedis = async (
   if (first === undefined || firstState === undefined) throw new Error('no client');
   const versions: IncidentVersion[] = [];
   const statuses: string[] = [];
-  const emitted = async (state: RedisCorrelationState, out: Promise<IncidentVersion[]>): Promise<IncidentVersion[]> => {
-    const list = await out;
+  const emitted = async (state: RedisCorrelationState, how: 'tick' | 'drain'): Promise<IncidentVersion[]> => {
+    if (acknowledgeInTick) return how === 'tick' ? state.tick({ acknowledge: true }) : state.drain({ acknowledge: true });
+    const list = await (how === 'tick' ? state.tick() : state.drain());
     await state.ack(list);
     return list;
   };
@@ -213,7 +216,7 @@ const runRedis = async (
           statuses.push(...(await state.ingestBatch(batch, `p${which}`)).map((outcome) => outcome.status));
           clock.advance(700 * batch.length);
           await state.advance();
-          versions.push(...(await emitted(state, state.tick())));
+          versions.push(...(await emitted(state, 'tick')));
         }
       };
       if (concurrent) await Promise.all(states.map(feed));
@@ -230,7 +233,7 @@ const runRedis = async (
             statuses.push((await state.ingest(event, `p${which}`)).status);
             clock.advance(350);
             await state.advance();
-            versions.push(...(await emitted(state, state.tick())));
+            versions.push(...(await emitted(state, 'tick')));
           }
         }),
       );
@@ -242,7 +245,7 @@ const runRedis = async (
         statuses.push((await state.ingest(event, `p${which}`)).status);
         clock.advance(700);
         await state.advance();
-        versions.push(...(await emitted(state, state.tick())));
+        versions.push(...(await emitted(state, 'tick')));
       }
     }
     const immortalKeys: string[] = [];
@@ -252,9 +255,9 @@ const runRedis = async (
     for (const [which, state] of states.entries()) await state.observe(`p${which}`, end);
     for (const state of states) {
       // Bounded calls: repeat until nothing is left (at most one round per held entry).
-      for (let rounds = 0; (await state.advance()).more && rounds < 10_000; rounds += 1) versions.push(...(await emitted(state, state.tick())));
+      for (let rounds = 0; (await state.advance()).more && rounds < 10_000; rounds += 1) versions.push(...(await emitted(state, 'tick')));
     }
-    for (const state of states) versions.push(...(await emitted(state, state.drain())));
+    for (const state of states) versions.push(...(await emitted(state, 'drain')));
     const leftover = await scanKeys(first, prefix);
     const wmTtl = await first.pttl(`${prefix}wm`);
     return { versions, statuses, immortalKeys, leftover, holdingTtlMs: firstState.holdingTtlMs, wmTtl };
@@ -384,6 +387,17 @@ describe.each(targets)('Redis correlation state ($name)', ({ connect }) => {
         const config = baseConfig(c.lookahead, c.k);
         const arrivals = arrivalOrder(events, jitters);
         checkAgainstReference(await runRedis(clients, arrivals, config, true, sizes, 2, 60_000), events, arrivals, config);
+      }),
+      { numRuns: NUM_RUNS, endOnFailure: true },
+    );
+  });
+
+  it('with the lease acknowledged inside tick (the batch path) the incidents and the memory are the same', async () => {
+    await fc.assert(
+      fc.asyncProperty(eventsArb, jittersArb, batchSizesArb, configArb, async (events, jitters, sizes, c) => {
+        const config = baseConfig(c.lookahead, c.k);
+        const arrivals = arrivalOrder(events, jitters);
+        checkAgainstReference(await runRedis(clients, arrivals, config, true, sizes, 2, 60_000, true), events, arrivals, config);
       }),
       { numRuns: NUM_RUNS, endOnFailure: true },
     );

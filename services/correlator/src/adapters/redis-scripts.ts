@@ -206,7 +206,9 @@ return {'ok', string.format('%.0f', due)}`,
   },
   /**
    * KEYS e, ri, ra, rt of a root — ARGV root, fingerprint, status the content was built for, lease
-   * ('1' = emission lease on, else ''). Bumps the version only when the material
+   * ('1' = emission lease on, else ''), acknowledged ('1' = the caller acknowledges at once: with a
+   * lease, the script then also does what seamAck does for this version and these tombstones, in
+   * the same atomic step). Bumps the version only when the material
    * fingerprint changed; hands out the queued tombstones. `stale` when the incident settled after
    * the content was read. Without a lease the tombstones are dropped (and a settled root's state
    * deleted) at once. With a lease they stay, and `pending` marks the version as not yet
@@ -233,6 +235,14 @@ if ARGV[4] == '1' then
   if version > 0 then redis.call('HSET', KEYS[2], 'pending', version) end
   -- The settled version is out (now or before): only its ack may delete the root's state.
   if status == 'settled' then redis.call('HSET', KEYS[2], 'settledEmitted', '1') end
+  if ARGV[5] == '1' then
+    -- seamAck(version, every tombstone handed out above), in the same step.
+    if version > 0 and redis.call('HGET', KEYS[2], 'pending') == tostring(version) then redis.call('HDEL', KEYS[2], 'pending') end
+    redis.call('DEL', KEYS[4])
+    if redis.call('HGET', KEYS[2], 'settledEmitted') == '1' and not redis.call('HGET', KEYS[2], 'pending') then
+      redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
+    end
+  end
   return {'ok', version, tombs}
 end
 redis.call('DEL', KEYS[4])

@@ -935,16 +935,16 @@ export class RedisCorrelationState {
    * most `maxPerAdvance` roots per call (the rest stay due). With an emission lease, the caller
    * must `ack` the versions once produced.
    */
-  async tick(): Promise<IncidentVersion[]> {
+  async tick(options: TickOptions = {}): Promise<IncidentVersion[]> {
     const now = this.clock.now();
     if (this.emissionLeaseMs > 0) await this.reclaim(now);
-    return this.emitUpTo(now, this.perBucket());
+    return this.emitUpTo(now, this.perBucket(), options.acknowledge === true);
   }
 
   /** Every pending version now, ignoring the debounce (unbounded). */
-  async drain(): Promise<IncidentVersion[]> {
+  async drain(options: TickOptions = {}): Promise<IncidentVersion[]> {
     if (this.emissionLeaseMs > 0) await this.reclaim(this.clock.now());
-    return this.emitUpTo(Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER);
+    return this.emitUpTo(Number.POSITIVE_INFINITY, Number.MAX_SAFE_INTEGER, options.acknowledge === true);
   }
 
   /**
@@ -976,8 +976,13 @@ export class RedisCorrelationState {
       const [, infoKey, absorbedKey, tombKey] = this.rKeys(root);
       return this.call('seamAck', [infoKey, absorbedKey, tombKey], [String(version), JSON.stringify(tombstones)]);
     });
+    await this.releaseLeases(entries.map(({ root }) => root));
+  }
+
+  /** Drops roots' lease entries, one ZREM per emitting bucket. */
+  private async releaseLeases(roots: readonly string[]): Promise<void> {
     const byBucket = new Map<string, string[]>();
-    for (const { root } of entries) {
+    for (const root of roots) {
       const bucket = this.bucket('emitting', root);
       byBucket.set(bucket, byBucket.get(bucket) ?? []).get(bucket)?.push(root);
     }
@@ -1010,7 +1015,7 @@ export class RedisCorrelationState {
     return at !== undefined && at <= this.clock.now();
   }
 
-  private async emitUpTo(now: number, limit: number): Promise<IncidentVersion[]> {
+  private async emitUpTo(now: number, limit: number, acknowledge: boolean): Promise<IncidentVersion[]> {
     const max = now === Number.POSITIVE_INFINITY ? '+inf' : String(now);
     const lease = this.emissionLeaseMs > 0 ? String(this.clock.now() + this.emissionLeaseMs) : '';
     const emitting = this.allBuckets('emitting');
@@ -1022,22 +1027,26 @@ export class RedisCorrelationState {
       ),
     );
     const due = [...new Set(popped.flat())].sort(compareStrings);
-    const emitted = await this.pool(due, (root) => this.emit(root));
+    // Acknowledged at once: each emission script also does what seamAck would (one script instead
+    // of two per root), and only the lease entries are left to release.
+    const acknowledged = lease !== '' && acknowledge;
+    const emitted = await this.pool(due, (root) => this.emit(root, acknowledged));
+    if (acknowledged) await this.releaseLeases(due);
     // Nothing to produce: nothing to wait for either.
-    if (lease !== '') await this.release(due.filter((_, i) => emitted[i]?.length === 0).map((root) => ({ root, version: 0, tombstones: [] })));
+    else if (lease !== '') await this.release(due.filter((_, i) => emitted[i]?.length === 0).map((root) => ({ root, version: 0, tombstones: [] })));
     return emitted.flat();
   }
 
-  private async emit(root: string): Promise<IncidentVersion[]> {
+  private async emit(root: string, acknowledged: boolean): Promise<IncidentVersion[]> {
     // Rebuilt when the incident settled while its open content was being read.
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const result = await this.emitOnce(root);
+      const result = await this.emitOnce(root, acknowledged);
       if (result !== 'stale') return result;
     }
     return [];
   }
 
-  private async emitOnce(root: string): Promise<IncidentVersion[] | 'stale'> {
+  private async emitOnce(root: string, acknowledged: boolean): Promise<IncidentVersion[] | 'stale'> {
     const [membersKey, infoKey, absorbedKey, tombKey] = this.rKeys(root);
     const [infoFlat, memberIds, absorbedIds, rootEvent] = (await this.call('seamLoadRoot', [this.eKey(root), membersKey, infoKey, absorbedKey], [])) as [
       string[],
@@ -1066,19 +1075,20 @@ export class RedisCorrelationState {
     const result = (await this.call(
       'seamEmit',
       [this.eKey(root), infoKey, absorbedKey, tombKey],
-      [root, fingerprint, status, lease],
+      [root, fingerprint, status, lease, acknowledged ? '1' : ''],
     )) as [string, number, string[]];
     if (result[0] === 'stale') return 'stale';
     if (result[0] !== 'ok') return [];
     const out: IncidentVersion[] = [];
+    // Acknowledged ones are not recorded: a later ack() of them is a no-op.
     if (result[1] > 0) {
       const version = { ...body, version: result[1] };
-      this.emitted.set(version, { root, own: true });
+      if (!acknowledged) this.emitted.set(version, { root, own: true });
       out.push(version);
     }
     for (const tombstone of result[2]) {
       const version = { ...(JSON.parse(tombstone) as IncidentVersion), mergedInto: incidentId };
-      this.emitted.set(version, { root, own: false, raw: tombstone });
+      if (!acknowledged) this.emitted.set(version, { root, own: false, raw: tombstone });
       out.push(version);
     }
     return out;
@@ -1086,6 +1096,15 @@ export class RedisCorrelationState {
 }
 
 type BucketKind = 'settle' | 'undecided' | 'due' | 'dedup' | 'emitting';
+
+export interface TickOptions {
+  /**
+   * The caller acknowledges the versions now, before producing them (the batch path, whose outputs
+   * the kit produces after the handler returns): each root's emission and its acknowledgement are
+   * one script. The lease then covers only a failure between the pop and the emission.
+   */
+  readonly acknowledge?: boolean;
+}
 
 /** Content of a merged-away incident none of whose members is left (not expected: the members stay until settled). */
 const emptyContent = (): IncidentContent => ({
