@@ -27,10 +27,55 @@ local function range(out, from, to)
 end
 `;
 
+/**
+ * Lua snippet: the event payload of `e:{id}` is stored in parts of at most 64 bytes (`event`,
+ * `event2`, `event3`, …): Redis keeps a hash as a compact listpack only while every value is at most
+ * `hash-max-listpack-value` (64 by default), and one longer value turns the whole hash into a
+ * hashtable (~384 instead of ~240 bytes for a typical event). Parts are byte slices; only the
+ * scripts see them.
+ */
+const EVENT_PARTS = `
+local function getEvent(key)
+  local p = redis.call('HMGET', key, 'event', 'event2', 'event3')
+  if not p[1] then return false end
+  if not p[2] then return p[1] end
+  local parts = {p[1], p[2]}
+  if p[3] then
+    parts[3] = p[3]
+    local i = 4
+    while true do
+      local more = redis.call('HGET', key, 'event' .. i)
+      if not more then break end
+      parts[i] = more
+      i = i + 1
+    end
+  end
+  return table.concat(parts)
+end
+local function dropEventParts(key, from)
+  local i = from
+  while redis.call('HDEL', key, 'event' .. i) == 1 do i = i + 1 end
+end
+local function setEvent(key, json)
+  local n = math.max(1, math.ceil(#json / 64))
+  local args = {}
+  for i = 1, n do
+    args[#args + 1] = i == 1 and 'event' or ('event' .. i)
+    args[#args + 1] = string.sub(json, (i - 1) * 64 + 1, i * 64)
+  end
+  redis.call('HSET', key, unpack(args))
+  dropEventParts(key, n + 1)
+end
+local function delEvent(key)
+  redis.call('HDEL', key, 'event')
+  dropEventParts(key, 2)
+end
+`;
+
 const EXISTS = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  local f = redis.call('HMGET', KEYS[1], 'observedAt', 'event', 'incident', 'parent')
-  return {'exists', f[1] or '', f[2] or '', f[3] or '', f[4] or ''}
+  local f = redis.call('HMGET', KEYS[1], 'observedAt', 'incident', 'parent')
+  return {'exists', f[1] or '', getEvent(KEYS[1]) or '', f[2] or '', f[3] or ''}
 end
 `;
 
@@ -41,8 +86,9 @@ export const SCRIPTS = {
    */
   seamCreate: {
     numberOfKeys: 3,
-    lua: `${EXISTS}
-redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'event', ARGV[3], 'parent', ARGV[1])
+    lua: `${EVENT_PARTS}${EXISTS}
+redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'parent', ARGV[1])
+setEvent(KEYS[1], ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[1], '')
 redis.call('HSET', KEYS[3], 'lastSeen', ARGV[2], 'dirtyFirst', ARGV[5], 'dirtyLast', ARGV[5])
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
@@ -51,7 +97,7 @@ return {'created'}`,
   /** KEYS e, ri — ARGV id, observedAt, incidentId, finalJson, dedupTtl, ttl. A late event: settled at once. */
   seamCreateLate: {
     numberOfKeys: 2,
-    lua: `${EXISTS}
+    lua: `${EVENT_PARTS}${EXISTS}
 redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'incident', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('HSET', KEYS[2], 'status', 'settled', 'final', ARGV[4], 'lastSeen', ARGV[2])
@@ -61,9 +107,9 @@ return {'created'}`,
   /** KEYS e — ARGV expectedJson, nextJson, ttl. CAS of the merged event payload. */
   seamUpdateEvent: {
     numberOfKeys: 1,
-    lua: `
-if redis.call('HGET', KEYS[1], 'event') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'event', ARGV[2])
+    lua: `${EVENT_PARTS}
+if getEvent(KEYS[1]) ~= ARGV[1] then return 0 end
+setEvent(KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`,
   },
@@ -145,9 +191,9 @@ return {'ok', redis.call('HKEYS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redi
    */
   seamCollect: {
     numberOfKeys: 5,
-    lua: `
+    lua: `${EVENT_PARTS}
 local p = redis.call('HGET', KEYS[1], 'parent')
-if p == ARGV[1] then return {'root', redis.call('HKEYS', KEYS[2]), redis.call('HGET', KEYS[1], 'event') or '', redis.call('HGETALL', KEYS[3])} end
+if p == ARGV[1] then return {'root', redis.call('HKEYS', KEYS[2]), getEvent(KEYS[1]) or '', redis.call('HGETALL', KEYS[3])} end
 if not p then return {'gone'} end
 return {'ok', redis.call('HKEYS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5]), p}`,
   },
@@ -316,9 +362,10 @@ return {f[1] or '', f[2] or '', pending}`,
   /** KEYS e — ARGV incidentId, dedupTtl. The event hash becomes the dedup record. */
   seamForget: {
     numberOfKeys: 1,
-    lua: `
+    lua: `${EVENT_PARTS}
 if not redis.call('HGET', KEYS[1], 'observedAt') then return 0 end
-redis.call('HDEL', KEYS[1], 'event', 'parent')
+delEvent(KEYS[1])
+redis.call('HDEL', KEYS[1], 'parent')
 redis.call('HSET', KEYS[1], 'incident', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`,
@@ -326,7 +373,14 @@ return 1`,
   /** KEYS e — the stored event ('' when none). A read, as a script so the batcher groups it. */
   seamReadEvent: {
     numberOfKeys: 1,
-    lua: `return redis.call('HGET', KEYS[1], 'event') or ''`,
+    lua: `${EVENT_PARTS}
+return getEvent(KEYS[1]) or ''`,
+  },
+  /** KEYS e — an event's record: `exists`, observedAt, event, incident, parent; or `none`. */
+  seamReadKnown: {
+    numberOfKeys: 1,
+    lua: `${EVENT_PARTS}${EXISTS}
+return {'none'}`,
   },
   /** KEYS ko — ARGV id. The IP decision of an occurrence and a hot one's count ('' when none). */
   seamReadIpState: {
@@ -396,8 +450,8 @@ return #ids`,
   /** KEYS e, rm, ri, ra of a root — the root's info, members, absorbed ids and its own event (one slot). */
   seamLoadRoot: {
     numberOfKeys: 4,
-    lua: `
-return {redis.call('HGETALL', KEYS[3]), redis.call('HKEYS', KEYS[2]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGET', KEYS[1], 'event') or ''}`,
+    lua: `${EVENT_PARTS}
+return {redis.call('HGETALL', KEYS[3]), redis.call('HKEYS', KEYS[2]), redis.call('SMEMBERS', KEYS[4]), getEvent(KEYS[1]) or ''}`,
   },
   /**
    * KEYS wm — ARGV field, observedAt ('' = none), ttl, wall ms ('' = none). Per-partition max event

@@ -423,8 +423,10 @@ export class RedisCorrelationState {
   private async ingestOne(event: CorrelationEvent, watermark: number, seen: number[], now: number): Promise<IngestOutcome | Created> {
     const normalized = mergeVersions(event, event);
     if (event.observedAt < watermark) {
-      const existing = await this.redis.hmget(this.eKey(event.eventId), 'observedAt', 'event', 'incident');
-      if (existing[0] !== null) return this.known(normalized, existing, watermark, seen);
+      const existing = (await this.call('seamReadKnown', [this.eKey(event.eventId)], [])) as string[];
+      if (existing[0] === 'exists') {
+        return this.known(normalized, [existing[1] ?? null, existing[2] || null, existing[3] || null], watermark, seen);
+      }
       return this.ingestLate(normalized, seen);
     }
     const created = (await this.call(
@@ -450,7 +452,7 @@ export class RedisCorrelationState {
     if (Number(observedAt) !== event.observedAt) return { status: 'conflict', incidentId };
     if (stored === null || stored === undefined) return { status: 'duplicate', incidentId };
     for (let attempt = 0; attempt < MAX_RETRIES; attempt += 1) {
-      const current = attempt === 0 ? stored : await this.redis.hget(this.eKey(event.eventId), 'event');
+      const current = attempt === 0 ? stored : ((await this.call('seamReadEvent', [this.eKey(event.eventId)], [])) as string) || null;
       if (current === null) return { status: 'duplicate', incidentId: await this.incidentOf(event.eventId) };
       const merged = mergeVersions(decodeEvent(event.eventId, current), event);
       const mergedJson = encodeEvent(merged);

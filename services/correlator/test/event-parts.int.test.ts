@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCRIPTS } from '../src/adapters/redis-scripts';
+
+/**
+ * An event's payload is stored in `e:{id}` as parts of at most 64 bytes, so the hash stays a compact
+ * listpack. Every script reads back exactly what was written (any length, any UTF-8, parts split
+ * inside multi-byte characters), a shorter update leaves no stale part, and forgetting the event
+ * drops every part. Real Redis.
+ */
+
+type Call = (keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<unknown>;
+
+describe('event payload parts (real Redis)', () => {
+  let redis: Redis;
+  const prefix = `t-parts-${randomUUID().slice(0, 8)}:`;
+  const run = (name: keyof typeof SCRIPTS): Call => (keys, args) =>
+    redis.eval(SCRIPTS[name].lua, keys.length, ...keys, ...args);
+  beforeAll(async () => {
+    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
+    await redis.ping();
+  });
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  const fieldsOf = async (key: string): Promise<string[]> => (await redis.hkeys(key)).sort();
+
+  it('reads back every payload exactly, across create, update, collect, load and forget', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', minLength: 1, maxLength: 400 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 400 }), async (first, second) => {
+        n += 1;
+        const id = `ev-${n}`;
+        const e = `${prefix}e:{${id}}`;
+        const [rm, ri, ra] = [`${prefix}r:{${id}}:m`, `${prefix}r:{${id}}:i`, `${prefix}r:{${id}}:a`];
+        expect(await run('seamCreate')([e, rm, ri], [id, 1000, first, 60_000, 5])).toEqual(['created']);
+        expect(await run('seamReadEvent')([e], [])).toBe(first);
+        // A redelivery sees the stored payload (the EXISTS branch).
+        expect(await run('seamCreate')([e, rm, ri], [id, 1000, first, 60_000, 5])).toEqual(['exists', '1000', first, '', id]);
+        expect(await run('seamReadKnown')([e], [])).toEqual(['exists', '1000', first, '', id]);
+        // CAS update: the wrong expected payload fails, the right one replaces every part.
+        expect(await run('seamUpdateEvent')([e], [`${first}x`, second, 60_000])).toBe(0);
+        expect(await run('seamUpdateEvent')([e], [first, second, 60_000])).toBe(1);
+        expect(await run('seamReadEvent')([e], [])).toBe(second);
+        const parts = Math.max(1, Math.ceil(Buffer.byteLength(second) / 64));
+        const expected = ['event', ...Array.from({ length: parts - 1 }, (_, i) => `event${i + 2}`), 'observedAt', 'parent'].sort();
+        expect(await fieldsOf(e)).toEqual(expected);
+        const collected = (await run('seamCollect')([e, rm, ri, ra, `${prefix}r:{${id}}:tb`], [id])) as unknown[];
+        expect(collected[2]).toBe(second);
+        const loaded = (await run('seamLoadRoot')([e, rm, ri, ra], [])) as unknown[];
+        expect(loaded[3]).toBe(second);
+        // Forgotten: a dedup record with no part left.
+        expect(await run('seamForget')([e], ['inc-1', 60_000])).toBe(1);
+        expect(await fieldsOf(e)).toEqual(['incident', 'observedAt']);
+        expect(await run('seamReadEvent')([e], [])).toBe('');
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('keeps the event hash a listpack for a typical event longer than 64 bytes', async () => {
+    const id = 'ev-typical';
+    const e = `${prefix}e:{${id}}`;
+    const payload = '["cloudtrail",1767225600000,"bench event 12345",40,[],[["198.18.48.57","a","u",""]],[]]';
+    expect(Buffer.byteLength(payload)).toBeGreaterThan(64);
+    await run('seamCreate')([e, `${prefix}r:{${id}}:m`, `${prefix}r:{${id}}:i`], [id, 1000, payload, 60_000, 5]);
+    expect(await redis.object('ENCODING', e)).toBe('listpack');
+    expect(await run('seamReadEvent')([e], [])).toBe(payload);
+  });
+});
