@@ -52,7 +52,7 @@ describe('event payload parts (real Redis)', () => {
         expect(await fieldsOf(e)).toEqual(expected);
         const collected = (await run('seamCollect')([e, rm, ri, ra, `${prefix}r:{${id}}:tb`], [id])) as unknown[];
         expect(collected[2]).toBe(second);
-        const loaded = (await run('seamLoadRoot')([e, rm, ri, ra], [])) as unknown[];
+        const loaded = (await run('seamLoadRoot')([e, rm, ri, ra], [id])) as unknown[];
         expect(loaded[3]).toBe(second);
         // Forgotten: a dedup record with no part left.
         expect(await run('seamForget')([e], ['inc-1', 60_000])).toBe(1);

@@ -72,6 +72,20 @@ local function delEvent(key)
 end
 `;
 
+/**
+ * Lua snippet: a root's members. A singleton root stores no member set (one key fewer per live
+ * event): it is its only member while its event still has a parent; `r:{id}:m` exists from its
+ * first union on (seamAbsorb adds the winner itself first). After the settle the event is forgotten
+ * (no parent) and the set deleted: no members.
+ */
+const MEMBERS = `
+local function members(e, rm, id)
+  local m = redis.call('HKEYS', rm)
+  if #m == 0 and redis.call('HGET', e, 'parent') then return {id} end
+  return m
+end
+`;
+
 const EXISTS = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
   local f = redis.call('HMGET', KEYS[1], 'observedAt', 'incident', 'parent')
@@ -82,16 +96,17 @@ end
 export const SCRIPTS = {
   /**
    * KEYS e, rm, ri — ARGV id, observedAt, eventJson, ttl, now. New event = new singleton root whose
-   * debounce starts now (what seamTouch would record), so it is due at now + debounce.
+   * debounce starts now (what seamTouch would record), so it is due at now + debounce. Its member
+   * set stays implicit (MEMBERS): rm is not created.
    */
   seamCreate: {
     numberOfKeys: 3,
     lua: `${EVENT_PARTS}${EXISTS}
 redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'parent', ARGV[1])
 setEvent(KEYS[1], ARGV[3])
-redis.call('HSET', KEYS[2], ARGV[1], '')
 redis.call('HSET', KEYS[3], 'lastSeen', ARGV[2], 'dirtyFirst', ARGV[5], 'dirtyLast', ARGV[5])
-for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[3], ARGV[4])
 return {'created'}`,
   },
   /** KEYS e, ri — ARGV id, observedAt, incidentId, finalJson, dedupTtl, ttl. A late event: settled at once. */
@@ -177,13 +192,14 @@ return 1`,
    */
   seamLink: {
     numberOfKeys: 5,
-    lua: `
+    lua: `${MEMBERS}
 local p = redis.call('HGET', KEYS[1], 'parent')
 if not p then return {'gone'} end
 if p ~= ARGV[1] then return {'moved', p} end
 if redis.call('HGET', KEYS[3], 'status') == 'settled' then return {'settled'} end
+local m = members(KEYS[1], KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'parent', ARGV[2])
-return {'ok', redis.call('HKEYS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5])}`,
+return {'ok', m, redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5])}`,
   },
   /**
    * Same keys — ARGV id. For a root: its members, its own event and its info (settle); for a node
@@ -191,11 +207,11 @@ return {'ok', redis.call('HKEYS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redi
    */
   seamCollect: {
     numberOfKeys: 5,
-    lua: `${EVENT_PARTS}
+    lua: `${EVENT_PARTS}${MEMBERS}
 local p = redis.call('HGET', KEYS[1], 'parent')
-if p == ARGV[1] then return {'root', redis.call('HKEYS', KEYS[2]), getEvent(KEYS[1]) or '', redis.call('HGETALL', KEYS[3])} end
+if p == ARGV[1] then return {'root', members(KEYS[1], KEYS[2], ARGV[1]), getEvent(KEYS[1]) or '', redis.call('HGETALL', KEYS[3])} end
 if not p then return {'gone'} end
-return {'ok', redis.call('HKEYS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5]), p}`,
+return {'ok', members(KEYS[1], KEYS[2], ARGV[1]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5]), p}`,
   },
   /**
    * KEYS e, rm, ri, ra, rt of the winner — ARGV winner, ttl, lastSeen, membersJson, absorbedJson,
@@ -207,6 +223,8 @@ return {'ok', redis.call('HKEYS', KEYS[2]), redis.call('HGETALL', KEYS[3]), redi
 local p = redis.call('HGET', KEYS[1], 'parent')
 if p ~= ARGV[1] then return {'moved', p or ''} end
 if redis.call('HGET', KEYS[3], 'status') == 'settled' then return {'settled', ''} end
+-- A singleton's member set is implicit (MEMBERS): stored from now on, with the winner itself.
+if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('HSET', KEYS[2], ARGV[1], '') end
 for _, m in ipairs(cjson.decode(ARGV[4])) do redis.call('HSET', KEYS[2], m, '') end
 local cur = tonumber(redis.call('HGET', KEYS[3], 'lastSeen') or '')
 if cur == nil or tonumber(ARGV[3]) > cur then redis.call('HSET', KEYS[3], 'lastSeen', ARGV[3]) end
@@ -322,10 +340,10 @@ return 1`,
    */
   seamSettle: {
     numberOfKeys: 3,
-    lua: `
+    lua: `${MEMBERS}
 if redis.call('HGET', KEYS[3], 'status') == 'settled' then return 'already' end
 if redis.call('HGET', KEYS[1], 'parent') ~= ARGV[1] then return 'moved' end
-if redis.call('HLEN', KEYS[2]) ~= tonumber(ARGV[3]) then return 'changed' end
+if #members(KEYS[1], KEYS[2], ARGV[1]) ~= tonumber(ARGV[3]) then return 'changed' end
 redis.call('HSET', KEYS[3], 'status', 'settled', 'final', ARGV[2])
 return 'ok'`,
   },
@@ -447,11 +465,11 @@ for _, id in ipairs(ids) do redis.call('ZADD', KEYS[2], 'LT', ARGV[1], id); redi
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return #ids`,
   },
-  /** KEYS e, rm, ri, ra of a root — the root's info, members, absorbed ids and its own event (one slot). */
+  /** KEYS e, rm, ri, ra of a root — ARGV root. The root's info, members, absorbed ids and its own event (one slot). */
   seamLoadRoot: {
     numberOfKeys: 4,
-    lua: `${EVENT_PARTS}
-return {redis.call('HGETALL', KEYS[3]), redis.call('HKEYS', KEYS[2]), redis.call('SMEMBERS', KEYS[4]), getEvent(KEYS[1]) or ''}`,
+    lua: `${EVENT_PARTS}${MEMBERS}
+return {redis.call('HGETALL', KEYS[3]), members(KEYS[1], KEYS[2], ARGV[1]), redis.call('SMEMBERS', KEYS[4]), getEvent(KEYS[1]) or ''}`,
   },
   /**
    * KEYS wm — ARGV field, observedAt ('' = none), ttl, wall ms ('' = none). Per-partition max event

@@ -1050,7 +1050,7 @@ export class RedisCorrelationState {
 
   private async emitOnce(root: string, acknowledged: boolean): Promise<IncidentVersion[] | 'stale'> {
     const [membersKey, infoKey, absorbedKey, tombKey] = this.rKeys(root);
-    const [infoFlat, memberIds, absorbedIds, rootEvent] = (await this.call('seamLoadRoot', [this.eKey(root), membersKey, infoKey, absorbedKey], [])) as [
+    const [infoFlat, memberIds, absorbedIds, rootEvent] = (await this.call('seamLoadRoot', [this.eKey(root), membersKey, infoKey, absorbedKey], [root])) as [
       string[],
       string[],
       string[],
