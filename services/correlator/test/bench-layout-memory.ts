@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { fnv1a } from '../src/adapters/redis-state';
 import { encodeEvent } from '../src/adapters/stored-codec';
 import type { CorrelationEvent } from '../src/domain/index';
 
@@ -42,15 +43,6 @@ const eventOf = (i: number): { event: CorrelationEvent; keys: string[] } => {
 };
 
 const usedMemory = async (): Promise<number> => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
-
-const fnv1a = (text: string): number => {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
-};
 
 type Layout = (prefix: string, pipeline: ReturnType<Redis['pipeline']>, item: ReturnType<typeof eventOf>) => void;
 

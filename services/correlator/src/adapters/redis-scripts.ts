@@ -86,10 +86,27 @@ local function members(e, rm, id)
 end
 `;
 
-const EXISTS = `
+/** Lua snippet (with EVENT_PARTS): returns an existing event's record from the script. */
+const EXISTS = `${EVENT_PARTS}
 if redis.call('EXISTS', KEYS[1]) == 1 then
   local f = redis.call('HMGET', KEYS[1], 'observedAt', 'incident', 'parent')
   return {'exists', f[1] or '', getEvent(KEYS[1]) or '', f[2] or '', f[3] or ''}
+end
+`;
+
+/**
+ * Lua snippet: the acknowledgement rules shared by seamAck and an acknowledged seamEmit. A settled
+ * root's state goes only once its settled version is out, nothing is pending and no tombstone is
+ * left (the ack of an earlier open version that arrives after the settle must not delete it).
+ */
+const ACK = `
+local function releasePending(ri, version)
+  if redis.call('HGET', ri, 'pending') == version then redis.call('HDEL', ri, 'pending') end
+end
+local function dropIfDone(ri, ra, rt)
+  if redis.call('HGET', ri, 'settledEmitted') == '1' and not redis.call('HGET', ri, 'pending') and redis.call('HLEN', rt) == 0 then
+    redis.call('DEL', ri, ra, rt)
+  end
 end
 `;
 
@@ -101,7 +118,7 @@ export const SCRIPTS = {
    */
   seamCreate: {
     numberOfKeys: 3,
-    lua: `${EVENT_PARTS}${EXISTS}
+    lua: `${EXISTS}
 redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'parent', ARGV[1])
 setEvent(KEYS[1], ARGV[3])
 redis.call('HSET', KEYS[3], 'lastSeen', ARGV[2], 'dirtyFirst', ARGV[5], 'dirtyLast', ARGV[5])
@@ -112,7 +129,7 @@ return {'created'}`,
   /** KEYS e, ri — ARGV id, observedAt, incidentId, finalJson, dedupTtl, ttl. A late event: settled at once. */
   seamCreateLate: {
     numberOfKeys: 2,
-    lua: `${EVENT_PARTS}${EXISTS}
+    lua: `${EXISTS}
 redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'incident', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('HSET', KEYS[2], 'status', 'settled', 'final', ARGV[4], 'lastSeen', ARGV[2])
@@ -281,7 +298,7 @@ return {'ok', string.format('%.0f', due)}`,
    */
   seamEmit: {
     numberOfKeys: 4,
-    lua: `
+    lua: `${ACK}
 local status = redis.call('HGET', KEYS[2], 'status')
 if not redis.call('HGET', KEYS[2], 'lastSeen') then return {'gone', 0, {}} end
 if (status or 'open') ~= ARGV[3] then return {'stale', 0, {}} end
@@ -301,11 +318,9 @@ if ARGV[4] == '1' then
   if status == 'settled' then redis.call('HSET', KEYS[2], 'settledEmitted', '1') end
   if ARGV[5] == '1' then
     -- seamAck(version, every tombstone handed out above), in the same step.
-    if version > 0 and redis.call('HGET', KEYS[2], 'pending') == tostring(version) then redis.call('HDEL', KEYS[2], 'pending') end
+    releasePending(KEYS[2], tostring(version))
     redis.call('DEL', KEYS[4])
-    if redis.call('HGET', KEYS[2], 'settledEmitted') == '1' and not redis.call('HGET', KEYS[2], 'pending') then
-      redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
-    end
+    dropIfDone(KEYS[2], KEYS[3], KEYS[4])
   end
   return {'ok', version, tombs}
 end
@@ -322,14 +337,12 @@ return {'ok', version, tombs}`,
    */
   seamAck: {
     numberOfKeys: 3,
-    lua: `
-if redis.call('HGET', KEYS[1], 'pending') == ARGV[1] then redis.call('HDEL', KEYS[1], 'pending') end
+    lua: `${ACK}
+releasePending(KEYS[1], ARGV[1])
 for _, t in ipairs(cjson.decode(ARGV[2])) do
   if redis.call('HGET', KEYS[3], t[1]) == t[2] then redis.call('HDEL', KEYS[3], t[1]) end
 end
-if redis.call('HGET', KEYS[1], 'settledEmitted') == '1' and not redis.call('HGET', KEYS[1], 'pending') and redis.call('HLEN', KEYS[3]) == 0 then
-  redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-end
+dropIfDone(KEYS[1], KEYS[2], KEYS[3])
 return 1`,
   },
   /**
@@ -397,7 +410,7 @@ return getEvent(KEYS[1]) or ''`,
   /** KEYS e — an event's record: `exists`, observedAt, event, incident, parent; or `none`. */
   seamReadKnown: {
     numberOfKeys: 1,
-    lua: `${EVENT_PARTS}${EXISTS}
+    lua: `${EXISTS}
 return {'none'}`,
   },
   /** KEYS ko — ARGV id. The IP decision of an occurrence and a hot one's count ('' when none). */

@@ -767,10 +767,8 @@ export class RedisCorrelationState {
       const [key, eventId] = JSON.parse(member) as [string, string];
       await this.decide(key, eventId, at);
     });
-    // Removed after all decisions (one ZREM per bucket); a crash before leaves idempotent re-decisions.
-    const done = new Map<string, string[]>();
-    for (const { bucket, member } of work) done.set(bucket, done.get(bucket) ?? []).get(bucket)?.push(member);
-    await Promise.all([...done].flatMap(([bucket, members]) => chunks(members).map((part) => this.redis.zrem(bucket, ...part))));
+    // Removed after all decisions; a crash before leaves idempotent re-decisions.
+    await this.removeFromBuckets(work.map(({ bucket, member }) => [bucket, member]));
     return this.cut(all, true);
   }
 
@@ -819,11 +817,7 @@ export class RedisCorrelationState {
     // the work, so a crash in between leaves an entry whose (idempotent) settle runs again. A root
     // that is not done keeps its entry.
     await this.flushBucketAdds(adds);
-    const done = new Map<string, string[]>();
-    work.forEach(({ root, bucket }, i) => {
-      if (results[i] === 'done') done.set(bucket, done.get(bucket) ?? []).get(bucket)?.push(root);
-    });
-    await Promise.all([...done].flatMap(([bucket, roots]) => chunks(roots).map((part) => this.redis.zrem(bucket, ...part))));
+    await this.removeFromBuckets(work.filter((_, i) => results[i] === 'done').map(({ root, bucket }) => [bucket, root]));
     // 'again': still due but raced with a union (or restored): the next call retries at once.
     return this.cut(all, false) || results.includes('again');
   }
@@ -889,10 +883,8 @@ export class RedisCorrelationState {
     const all = await this.scanBuckets('dedup', `(${horizon}`, false);
     const work = all.flatMap((ids, n) => ids.map((id) => ({ id, bucket: buckets[n] ?? '' })));
     await this.pool(work, ({ id }) => this.call('seamDropDedup', [this.eKey(id)], []));
-    // Removed after all drops (one ZREM per bucket); a crash before leaves drops that are no-ops.
-    const done = new Map<string, string[]>();
-    for (const { id, bucket } of work) done.set(bucket, done.get(bucket) ?? []).get(bucket)?.push(id);
-    await Promise.all([...done].flatMap(([bucket, ids]) => chunks(ids).map((part) => this.redis.zrem(bucket, ...part))));
+    // Removed after all drops; a crash before leaves drops that are no-ops.
+    await this.removeFromBuckets(work.map(({ id, bucket }) => [bucket, id]));
     return this.cut(all, false);
   }
 
@@ -908,8 +900,8 @@ export class RedisCorrelationState {
     // emitted or settled in the same tick) as one call per script instead of a command each.
     const loaded = await Promise.all(
       ids.map(async (id): Promise<MemberState | undefined> => {
-        const json = known?.id === id ? known.json : ((await this.call('seamReadEvent', [this.eKey(id)], [])) as string | null);
-        if (json === null || json === '') return undefined;
+        const json = known?.id === id ? known.json : ((await this.call('seamReadEvent', [this.eKey(id)], [])) as string);
+        if (json === '') return undefined;
         const event = decodeEvent(id, json);
         const keys = extractKeys(event, this.policy);
         const ipKeys = [...keys.keys].filter(([, occurrence]) => occurrence.kind === 'ip').map(([key]) => key);
@@ -981,14 +973,20 @@ export class RedisCorrelationState {
     await this.releaseLeases(entries.map(({ root }) => root));
   }
 
-  /** Drops roots' lease entries, one ZREM per emitting bucket. */
-  private async releaseLeases(roots: readonly string[]): Promise<void> {
+  /** Drops roots' lease entries. */
+  private releaseLeases(roots: readonly string[]): Promise<void> {
+    return this.removeFromBuckets(roots.map((root) => [this.bucket('emitting', root), root]));
+  }
+
+  /** Removes sweep-bucket entries: one ZREM per bucket (in chunks), all buckets at once. */
+  private async removeFromBuckets(entries: ReadonlyArray<readonly [bucket: string, member: string]>): Promise<void> {
     const byBucket = new Map<string, string[]>();
-    for (const root of roots) {
-      const bucket = this.bucket('emitting', root);
-      byBucket.set(bucket, byBucket.get(bucket) ?? []).get(bucket)?.push(root);
+    for (const [bucket, member] of entries) {
+      const members = byBucket.get(bucket);
+      if (members === undefined) byBucket.set(bucket, [member]);
+      else members.push(member);
     }
-    await Promise.all([...byBucket].flatMap(([bucket, roots]) => chunks(roots).map((part) => this.redis.zrem(bucket, ...part))));
+    await Promise.all([...byBucket].flatMap(([bucket, members]) => chunks(members).map((part) => this.redis.zrem(bucket, ...part))));
   }
 
   /** Expired emission leases go back to the due buckets. */
@@ -1167,7 +1165,7 @@ const chunks = <T>(items: readonly T[], size = 2000): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /** 32-bit FNV-1a: the sweep bucket of a member (any stable hash will do; all instances share it). */
-const fnv1a = (text: string): number => {
+export const fnv1a = (text: string): number => {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i += 1) {
     hash ^= text.charCodeAt(i);
