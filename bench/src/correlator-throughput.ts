@@ -25,7 +25,8 @@
  * per stage in one consumer group, for both; the concurrency default is then partitions / instances),
  * BENCH_LATENCY_EVENTS (2000), BENCH_LATENCY_RATE (500 /s), BENCH_TIME_CAP_S (600 per phase),
  * BENCH_CPU_PROF (a directory: profile the correlator), BENCH_NODE_FLAGS (node flags for the correlator),
- * BENCH_FLOOR (1: also measure the floor harness, the ceiling of any Redis-backed layout: see floor()),
+ * BENCH_FLOOR (1: also measure the floor harness, the ceiling of any Redis-backed layout, see floor(); 2: the same with
+ * an open and a settled version per event),
  * BENCH_WINDOW_S / BENCH_GRACE_S (the correlator's windows and grace: short ones settle incidents during the run).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -50,8 +51,14 @@ const latencyRate = Number(process.env.BENCH_LATENCY_RATE ?? 500);
 const capMs = Number(process.env.BENCH_TIME_CAP_S ?? 600) * 1000;
 /** BENCH_CPU_PROF=<dir>: the correlator runs with `node --cpu-prof` and writes its profile there. */
 const cpuProfDir = process.env.BENCH_CPU_PROF;
-/** BENCH_FLOOR=1: also run the floor harness (see floor()) over the same input, before the correlator. */
-const withFloor = process.env.BENCH_FLOOR === '1';
+/**
+ * BENCH_FLOOR=1: also run the floor harness (see floor()) over the same input, before the correlator,
+ * with one (open) version per event; BENCH_FLOOR=2: with two (open and settled), the minimum the
+ * emission rules ask of every lone incident.
+ */
+const floorVersions = process.env.BENCH_FLOOR === '2' ? 2 : process.env.BENCH_FLOOR === '1' ? 1 : 0;
+const withFloor = floorVersions > 0;
+const floorLabel = floorVersions === 2 ? 'open + settled version per event' : 'one version per event';
 /**
  * BENCH_WINDOW_S / BENCH_GRACE_S: the correlator's windows (both kinds) and grace, in event-time
  * seconds (default: its own, 3,600 / 300). Event time advances 10 ms per event, so with e.g. 60 / 60
@@ -255,7 +262,10 @@ async function correlatorInput(): Promise<CorrelatorInput> {
 }
 
 /** A correlator-like child process (`main`: the correlator, or the floor harness) over the bench input. */
-function spawnCorrelatorProcess(main: string, env: { input: string; output: string; group: string; prefix: string }): ChildProcess {
+function spawnCorrelatorProcess(
+  main: string,
+  env: { input: string; output: string; group: string; prefix: string; extra?: Record<string, string> },
+): ChildProcess {
   const profile = [...(cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`]), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '')];
   return spawn(process.execPath, [...profile, '--import', 'tsx', main], {
     cwd: root,
@@ -273,6 +283,7 @@ function spawnCorrelatorProcess(main: string, env: { input: string; output: stri
       LOG_LEVEL: 'warn',
       SCHEMA_REGISTRY_AUTO_REGISTER: 'true',
       ...windowEnv,
+      ...env.extra,
     },
   });
 }
@@ -288,7 +299,13 @@ async function floor({ input }: CorrelatorInput): Promise<{ perSecond: number; m
   const memBefore = await usedMemory();
   const group = `bench.corr.${run}.floor`;
   const children = Array.from({ length: instances }, () =>
-    spawnCorrelatorProcess('services/correlator/test/bench-floor-stage.ts', { input, output, group, prefix: `${prefix}floor:` }),
+    spawnCorrelatorProcess('services/correlator/test/bench-floor-stage.ts', {
+      input,
+      output,
+      group,
+      prefix: `${prefix}floor:`,
+      extra: { CORRELATOR_FLOOR_VERSIONS: String(floorVersions) },
+    }),
   );
   try {
     const main = await consumeRate(children, group, input, events);
@@ -430,7 +447,7 @@ try {
   console.log(`kit pass-through: ${Math.round(passthrough)} records/s`);
   const input = await correlatorInput();
   const floorResult = withFloor ? await floor(input) : undefined;
-  if (floorResult !== undefined) console.log(`floor (store + index + one version per event, no correlation): ${Math.round(floorResult.perSecond)} events/s`);
+  if (floorResult !== undefined) console.log(`floor (store + index + ${floorLabel}, no correlation): ${Math.round(floorResult.perSecond)} events/s`);
   const result = await correlator(input);
   const rows: Array<[string, string]> = [
     ['events', String(events)],
@@ -445,7 +462,7 @@ try {
     ...(floorResult === undefined
       ? []
       : ([
-          ['floor: store + index only (events/s)', String(Math.round(floorResult.perSecond))],
+          [`floor: store + index + ${floorLabel} (events/s)`, String(Math.round(floorResult.perSecond))],
           ['floor / pass-through', (floorResult.perSecond / passthrough).toFixed(3)],
           ['correlator / floor', (result.main.perSecond / floorResult.perSecond).toFixed(3)],
           ['floor: Redis used_memory per event (B)', String(Math.round(floorResult.memPerEvent))],

@@ -4,12 +4,15 @@
  * records produced through the kit) with a store that does only what ANY design keeping its state in
  * Redis must do per event, and nothing that correlates: one script per event that stores the event
  * and adds it to the time index of each of its join keys, and one incident version per event (its
- * lone open version, built by the domain). No neighbour reads, no IP decisions, no unions, no
- * settle, no eviction, no debounce. Whatever rate this reaches bounds every layout of
+ * lone open version, built by the domain; with CORRELATOR_FLOOR_VERSIONS=2 also its settled
+ * version, as the issue's emission rules require of every lone incident: an open version on
+ * creation and a final one). No neighbour reads, no IP decisions, no unions, no settle, no
+ * eviction, no debounce. Whatever rate this reaches bounds every layout of
  * RedisCorrelationState from above; bench/src/correlator-throughput.ts runs it with BENCH_FLOOR=1.
  *
  * Standalone Redis only (its script touches keys of several slots).
- * Env: the kit's variables, CORRELATOR_INPUT_TOPIC, CORRELATOR_OUTPUT_TOPIC, CORRELATOR_REDIS_PREFIX.
+ * Env: the kit's variables, CORRELATOR_INPUT_TOPIC, CORRELATOR_OUTPUT_TOPIC, CORRELATOR_REDIS_PREFIX,
+ * CORRELATOR_FLOOR_VERSIONS (1 or 2 versions per event, default 1).
  */
 import { createKit, defineConfigSchema, loadConfig, runStage, type AvroSchemaJson } from '@seam/kit';
 import { schemas, type Incident } from '@seam/schemas';
@@ -49,6 +52,7 @@ class FloorStore implements CorrelationStore {
     redis: Redis,
     private readonly prefix: string,
     private readonly ttlMs: number,
+    private readonly versionsPerEvent: 1 | 2,
   ) {
     redis.defineCommand('floorIngest', { lua: FLOOR_INGEST });
     (redis.options as { enableAutoPipelining?: boolean }).enableAutoPipelining = true;
@@ -70,6 +74,12 @@ class FloorStore implements CorrelationStore {
         const content = buildIncidentContent([{ event, keys, ipState: new Map() }], this.config);
         const incidentId = incidentIdFor(event.eventId);
         this.pending.push({ incidentId, version: 1, status: 'open', ...content, absorbed: [], mergedInto: null });
+        if (this.versionsPerEvent === 2) {
+          // Settled: its IP occurrences are decided by then (not hot here).
+          const decided = new Map([...keys.keys].filter(([, occurrence]) => occurrence.kind === 'ip').map(([key]) => [key, 'eligible' as const]));
+          const final = buildIncidentContent([{ event, keys, ipState: decided }], this.config);
+          this.pending.push({ incidentId, version: 2, status: 'settled', ...final, absorbed: [], mergedInto: null });
+        }
         return { status: 'accepted', incidentId };
       }),
     );
@@ -90,6 +100,7 @@ const schema = defineConfigSchema({
   CORRELATOR_INPUT_TOPIC: z.string().min(1),
   CORRELATOR_OUTPUT_TOPIC: z.string().min(1),
   CORRELATOR_REDIS_PREFIX: z.string().min(1),
+  CORRELATOR_FLOOR_VERSIONS: z.enum(['1', '2']).default('1'),
 });
 const config = loadConfig(schema, process.env);
 const kit = createKit(config, { service: 'correlator-floor' });
@@ -103,7 +114,7 @@ await runStage(
       event: kit.avro<unknown>(avsc('SecurityEvent'), { readerSchema: avsc('SecurityEvent') }),
       incident: kit.avro<Incident>(avsc('Incident')),
     },
-    store: new FloorStore(redis as Redis, config.CORRELATOR_REDIS_PREFIX, 3 * 3600_000),
+    store: new FloorStore(redis as Redis, config.CORRELATOR_REDIS_PREFIX, 3 * 3600_000, config.CORRELATOR_FLOOR_VERSIONS === '2' ? 2 : 1),
     now: () => Date.now(),
   }),
   kit,
