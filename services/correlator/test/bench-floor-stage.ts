@@ -8,7 +8,7 @@
  * version, as the issue's emission rules require of every lone incident: an open version on
  * creation and a final one). No neighbour reads, no IP decisions, no unions, no settle, no
  * eviction, no debounce. Whatever rate this reaches bounds every layout of
- * RedisCorrelationState from above; bench/src/correlator-throughput.ts runs it with BENCH_FLOOR=1.
+ * RedisCorrelationState from above; bench/src/correlator-throughput.ts runs it with BENCH_FLOOR=1 or 2.
  *
  * Standalone Redis only (its script touches keys of several slots).
  * Env: the kit's variables, CORRELATOR_INPUT_TOPIC, CORRELATOR_OUTPUT_TOPIC, CORRELATOR_REDIS_PREFIX,

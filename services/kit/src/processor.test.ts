@@ -69,6 +69,15 @@ function batchOf(count: number, size = 10): InputBatch {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Acknowledges the first `count` produces of a batch in turn, each once it was sent, and waits for the batch. */
+async function acknowledgeSends(producer: ManualProducer, done: Promise<void>, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await settle();
+    producer.sends[i]?.resolve();
+  }
+  await done;
+}
+
 function setup(options: { maxBatchRecords?: number; maxBatchBytes?: number; outputsTo?: readonly ('a' | 'b')[] } = {}) {
   const producer = new ManualProducer();
   const fatal: unknown[] = [];
@@ -162,12 +171,7 @@ describe('batch processor pipelining', () => {
     // Each record adds ~400 bytes (value, key, traceparent, overhead) to out-a and to out-b: two records fit per topic under 1024 bytes.
     const { producer, process } = setup({ maxBatchBytes: 1024, outputsTo: ['a', 'b'] });
     const ctl = controls();
-    const done = process(batchOf(4, 300), ctl);
-    for (let i = 0; i < 2; i++) {
-      await settle();
-      producer.sends[i]?.resolve();
-    }
-    await done;
+    await acknowledgeSends(producer, process(batchOf(4, 300), ctl), 2);
     expect(producer.sends).toHaveLength(2);
     for (const send of producer.sends) {
       expect(send.topicMessages.map((t) => [t.topic, t.messages.length])).toEqual([
@@ -184,12 +188,7 @@ describe('batch processor pipelining', () => {
     // (1,200 <= 1,400) but both do not (1,600), so every record is a chunk of its own.
     const { producer, process } = setup({ maxBatchBytes: 1400, outputsTo: ['a', 'a'] });
     const ctl = controls();
-    const done = process(batchOf(4, 300), ctl);
-    for (let i = 0; i < 4; i++) {
-      await settle();
-      producer.sends[i]?.resolve();
-    }
-    await done;
+    await acknowledgeSends(producer, process(batchOf(4, 300), ctl), 4);
     expect(producer.sends.map((send) => send.topicMessages.map((t) => [t.topic, t.messages.length]))).toEqual(
       Array.from({ length: 4 }, () => [['out-a', 2]]),
     );
