@@ -76,7 +76,7 @@ describe('the hybrid attack scenario end to end', () => {
     ]);
   });
 
-  it('does not merge the six people behind one NAT egress into one incident, and reports the IP as hot', () => {
+  it('does not merge the six people behind one NAT egress into one incident, and reports the IP as hot', async () => {
     // Hot-key semantics (services/correlator/README.md "Hot keys", lookahead L = 0 by default): the
     // key stops linking once more than K = 5 identities used it inside the window, so at most the
     // first K carriers may have linked before it turned hot; the sixth never joins them.
@@ -97,6 +97,10 @@ describe('the hybrid attack scenario end to end', () => {
     }
     const hot = [...run.observer.results.incidents.values()].flatMap((i) => i.hotKeys.map((k) => k.value));
     expect(hot).toContain('ip:public:198.51.100.7');
+    // ... and as a metric on the correlator's /metrics (once per hot occurrence: at least the sixth).
+    const metrics = await (await fetch(`http://127.0.0.1:${run.settings.ports.correlator}/metrics`)).text();
+    const decisions = /^seam_correlator_hot_key_decisions_total (\d+)$/m.exec(metrics)?.[1];
+    expect(Number(decisions ?? 0)).toBeGreaterThanOrEqual(1);
   });
 
   it('scores the attack chains above the known false positives', () => {

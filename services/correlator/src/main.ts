@@ -6,7 +6,8 @@ import { ConfigError, createKit, defineConfigSchema, envInt, KafkaProducerPort, 
 import { schemas, type Incident } from '@seam/schemas';
 import { z } from 'zod';
 import { RedisCorrelationState } from './adapters/redis-state';
-import type { CorrelationConfigInput } from './domain/index';
+import { parseCorrelationConfig, windowFor, type CorrelationConfigInput } from './domain/index';
+import { CorrelatorMetrics } from './metrics';
 import { correlatorStage } from './stage';
 
 const MINUTE = 60_000;
@@ -63,19 +64,33 @@ export const correlationConfigFrom = (config: CorrelatorConfig): CorrelationConf
 const avsc = (name: 'SecurityEvent' | 'Incident') => schemas[name].avsc as unknown as AvroSchemaJson;
 
 export function buildCorrelatorStage(config: CorrelatorConfig, kit: Kit) {
+  const correlation = parseCorrelationConfig(correlationConfigFrom(config));
+  // A hot decision keeps its key from linking for W_ip (+ the lookahead) of event time.
+  const metrics = new CorrelatorMetrics(kit.metrics.registry, windowFor(correlation, 'ip') + correlation.hotKeyLookaheadMs);
   const store = new RedisCorrelationState({
     redis: kit.redis(),
     prefix: config.CORRELATOR_REDIS_PREFIX,
-    config: correlationConfigFrom(config),
+    config: correlation,
     clock: { now: () => Date.now() },
     idleAdvanceMs: config.CORRELATOR_IDLE_ADVANCE_MS,
     maxPerAdvance: config.CORRELATOR_MAX_PER_ADVANCE,
     emissionLeaseMs: config.CORRELATOR_EMISSION_LEASE_MS,
     onIdleAdvance: (info) => {
+      metrics.idleAdvance(info);
       kit.logger.info(
         { watermark: info.watermark, strictWatermark: info.strictWatermark, idlePartitions: info.idlePartitions },
         info.idlePartitions.length > 0 ? 'watermark advanced past idle partitions' : 'no idle partition moves the watermark any more',
       );
+    },
+    onHotKey: (decision) => {
+      // Once per key and window in this instance: which NAT egress / proxy stopped linking. The key
+      // is data from the events (an address), logged as a field.
+      if (metrics.hotKey(decision)) {
+        kit.logger.warn(
+          { key: decision.key, distinctIdentities: decision.distinctIdentities, observedAt: new Date(decision.observedAt).toISOString() },
+          'join key is hot: too many distinct identities in the window, it does not link',
+        );
+      }
     },
   });
   return correlatorStage({
@@ -85,6 +100,7 @@ export function buildCorrelatorStage(config: CorrelatorConfig, kit: Kit) {
       incident: kit.avro<Incident>(avsc('Incident')),
     },
     store,
+    observer: metrics,
     now: () => Date.now(),
     timer: {
       producer: new KafkaProducerPort(kit.kafka, { idempotent: config.KAFKA_PRODUCER_IDEMPOTENT }),

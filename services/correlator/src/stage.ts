@@ -2,6 +2,7 @@ import { defineStage, PoisonError, type Codec, type ProducerPort, type StageLife
 import { incidentSchema, securityEventSchema, type Incident } from '@seam/schemas';
 import type { CorrelationEvent, IncidentVersion, IngestOutcome } from './domain/index';
 import { toCorrelationEvent, toIncidentRecord } from './adapters/security-event';
+import type { CorrelatorObserver } from './metrics';
 
 /** What the stage needs from the correlation state: `RedisCorrelationState` (or an in-memory twin in tests). */
 export interface CorrelationStore {
@@ -10,9 +11,10 @@ export interface CorrelationStore {
   ingestBatch(events: readonly CorrelationEvent[], partition: string): Promise<IngestOutcome[]>;
   /**
    * Moves event time to the shared watermark (IP decisions, settling, dedup expiry). `more` when
-   * the work per call was bounded and some is left (the timer then runs again at once).
+   * the work per call was bounded and some is left (the timer then runs again at once); `watermark`
+   * the shared event-time watermark it moved to (for the metric).
    */
-  advance(): Promise<{ readonly more: boolean } | void>;
+  advance(): Promise<{ readonly more: boolean; readonly watermark?: number } | void>;
   /**
    * Versions whose debounce elapsed; exactly one instance gets each. `acknowledge`: the caller
    * acknowledges them now (no `ack` needed; the store may fold it into the emission).
@@ -35,11 +37,18 @@ export interface CorrelatorStageOptions {
    * store every `tickIntervalMs` and produces what is due with this producer (0 disables it).
    */
   readonly timer?: { readonly producer: ProducerPort; readonly tickIntervalMs: number };
+  /** Ingest outcomes, versions handed to the producer and the watermark (metrics; optional). */
+  readonly observer?: CorrelatorObserver;
 }
 
 /** `enriched` SecurityEvent → Incident versions on `correlated`, keyed by incident id. */
 export const correlatorStage = (options: CorrelatorStageOptions) => {
-  const { topics, codecs, store, now } = options;
+  const { topics, codecs, store, now, observer } = options;
+  const advance = async (): Promise<{ readonly more: boolean } | void> => {
+    const advanced = await store.advance();
+    if (advanced?.watermark !== undefined) observer?.watermark(advanced.watermark);
+    return advanced;
+  };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
@@ -47,7 +56,7 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
   /** One timer round; true when work is left (bounded advance) and the next round should not wait. */
   const emitDue = async (ctx: StageLifecycleContext, producer: ProducerPort): Promise<boolean> => {
     try {
-      const advanced = await store.advance();
+      const advanced = await advance();
       const versions = await store.tick();
       // `tick` emits a bounded number per call: when more are already due (a settle of many
       // incidents), the next round must not wait out the interval.
@@ -61,6 +70,7 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
         })),
       );
       await producer.sendBatch([{ topic: topics.correlated, messages }]);
+      observer?.versions(versions);
       // Only after the broker acknowledged: a crash before leaves the emission lease to expire, and
       // the versions are emitted again (same versions; the topic is compacted).
       await store.ack?.(versions);
@@ -97,12 +107,14 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
       if (!mapped.ok) throw new PoisonError(`cannot correlate: ${mapped.reason}`);
       // Redis failures surface as plain errors: the kit retries them (ingest is idempotent).
       const outcome = await store.ingest(mapped.event, `${record.topic}:${record.partition}`);
+      observer?.outcomes([outcome]);
       if (outcome.status === 'conflict' || outcome.status === 'late-update') {
         ctx.log.warn({ status: outcome.status, incidentId: outcome.incidentId }, 'event version ignored');
       }
-      await store.advance();
+      await advance();
       // Handed to the kit, which produces before committing (see handleBatch on what is not covered).
       const versions = await store.tick({ acknowledge: true });
+      observer?.versions(versions);
       const updatedAt = now();
       return versions.map((version) => ({
         to: 'correlated' as const,
@@ -129,6 +141,7 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
       const first = records[0];
       if (events.length > 0 && first !== undefined) {
         const outcomes = await store.ingestBatch(events, `${first.topic}:${first.partition}`);
+        observer?.outcomes(outcomes);
         for (const outcome of outcomes) {
           if (outcome.status === 'conflict' || outcome.status === 'late-update') {
             ctx.log.warn({ status: outcome.status, incidentId: outcome.incidentId }, 'event version ignored');
@@ -137,13 +150,14 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
       }
       let versions: IncidentVersion[] = [];
       if (last >= 0) {
-        await store.advance();
+        await advance();
         // The kit produces these outputs after this call returns and offers no hook after the
         // produce, so they are acknowledged at once (in the same script as each emission): the
         // lease covers a failure of this call between the pop and the emission (a Redis error
         // retries the batch, whose redelivered records would not re-emit), not a crash between the
         // return and the broker's ack. The timer path acks after its produce.
         versions = await store.tick({ acknowledge: true });
+        observer?.versions(versions);
       }
       const updatedAt = now();
       const outputs = versions.map((version) => ({ to: 'correlated' as const, key: version.incidentId, value: toIncidentRecord(version, updatedAt) }));

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCorrelationState, type RedisLike } from '../src/adapters/redis-state';
 import {
   CorrelationEngine,
+  compareStrings,
+  referenceHotOccurrences,
   referencePartition,
   type CorrelationConfigInput,
   type CorrelationEvent,
@@ -154,6 +156,8 @@ interface RedisRun {
   readonly leftover: string[];
   readonly holdingTtlMs: number;
   readonly wmTtl: number;
+  /** Hot decisions reported by any instance (`onHotKey`), as `<key>|<eventId>`. */
+  readonly hot: string[];
 }
 
 /**
@@ -178,6 +182,7 @@ const runRedis = async (
 ): Promise<RedisRun> => {
   const prefix = `t-${randomUUID().slice(0, 8)}:`;
   const clock = new ManualClock();
+  const hot: string[] = [];
   const states = clients.map(
     (redis) => new RedisCorrelationState({
         redis,
@@ -185,6 +190,7 @@ const runRedis = async (
         config,
         clock,
         buckets: 4,
+        onHotKey: ({ key, eventId }) => hot.push(`${key}|${eventId}`),
         ...(maxPerAdvance === undefined ? {} : { maxPerAdvance }),
         ...(emissionLeaseMs === undefined ? {} : { emissionLeaseMs }),
       }),
@@ -260,7 +266,7 @@ const runRedis = async (
     for (const state of states) versions.push(...(await emitted(state, 'drain')));
     const leftover = await scanKeys(first, prefix);
     const wmTtl = await first.pttl(`${prefix}wm`);
-    return { versions, statuses, immortalKeys, leftover, holdingTtlMs: firstState.holdingTtlMs, wmTtl };
+    return { versions, statuses, immortalKeys, leftover, holdingTtlMs: firstState.holdingTtlMs, wmTtl, hot: hot.sort(compareStrings) };
   } finally {
     await dropKeys(first, prefix);
   }
@@ -274,6 +280,8 @@ const checkAgainstReference = (
 ): void => {
   expect(run.statuses).not.toContain('late');
   expect(partitionOf(run.versions)).toEqual(referencePartition(events, config));
+  // Every hot occurrence reported exactly once, whichever instance decided it (redeliveries, races).
+  expect(run.hot).toEqual(referenceHotOccurrences(events, config));
   expect(finalContent(run.versions)).toEqual(finalContent(runMemory(arrivals, config)));
   for (const version of compacted(run.versions).values()) expect(version.status).toBe('settled');
   expect(run.immortalKeys).toEqual([]);

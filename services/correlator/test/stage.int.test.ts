@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { continueTrace, createLogger, jsonCodec, PoisonError, type HandlerContext, type ProducerPort, type TopicMessages } from '@seam/kit';
 import { incidentSchema, securityEventSchema, type Incident, type SecurityEvent } from '@seam/schemas';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { RedisCorrelationState } from '../src/adapters/redis-state';
 import { incidentIdFor } from '../src/domain/index';
+import { CorrelatorMetrics } from '../src/metrics';
 import { correlatorStage, type CorrelationStore, type CorrelatorStageOptions } from '../src/stage';
 import { ev, MINUTE, person, T0 } from './fixtures';
 
@@ -69,7 +71,7 @@ class CollectingProducer implements ProducerPort {
   }
 }
 
-const build = (debounceMs: number, timer?: CorrelatorStageOptions['timer']) => {
+const build = (debounceMs: number, timer?: CorrelatorStageOptions['timer'], metrics?: CorrelatorMetrics) => {
   const prefix = `t-${randomUUID().slice(0, 8)}:`;
   prefixes.push(prefix);
   const store = new RedisCorrelationState({
@@ -77,6 +79,7 @@ const build = (debounceMs: number, timer?: CorrelatorStageOptions['timer']) => {
     prefix,
     clock: { now: () => Date.now() },
     config: { windowMs: { ip: 30 * MINUTE, identity: 30 * MINUTE }, graceMs: MINUTE, debounceMs, maxDebounceDelayMs: debounceMs },
+    ...(metrics === undefined ? {} : { onHotKey: (decision) => void metrics.hotKey(decision) }),
   });
   return correlatorStage({
     topics: { enriched: 'enriched', correlated: 'correlated' },
@@ -84,7 +87,15 @@ const build = (debounceMs: number, timer?: CorrelatorStageOptions['timer']) => {
     store,
     now: () => T0 + 999,
     ...(timer === undefined ? {} : { timer }),
+    ...(metrics === undefined ? {} : { observer: metrics }),
   });
+};
+
+/** One sample of the registry's text exposition (0 when absent). */
+const sample = async (registry: Registry, line: string): Promise<number> => {
+  const text = await registry.metrics();
+  const found = text.split('\n').find((row) => row.startsWith(`${line} `));
+  return found === undefined ? 0 : Number(found.slice(line.length + 1));
 };
 
 /** The store as the stage sees it, with some methods replaced (to count what the timer does). */
@@ -170,6 +181,49 @@ describe('correlator stage', () => {
     expect(last?.status).toBe('settled');
     expect(last?.hybrid).toBe(true);
     expect(last?.members.map((member) => member.eventId)).toEqual(['qradar:offense:1', 'cloudtrail:a']);
+  });
+
+  it('reports hot keys, ingest outcomes, versions and the watermark as metrics', async () => {
+    const registry = new Registry();
+    const metrics = new CorrelatorMetrics(registry, 30 * MINUTE);
+    const stage = build(0, undefined, metrics);
+    const handleBatch = stage.handleBatch?.bind(stage);
+    if (handleBatch === undefined) throw new Error('handleBatch expected');
+    const batchCtx = { stage: 'correlator', log, traces: [], attempt: 1, signal: new AbortController().signal };
+    // A NAT egress: seven people behind one address within minutes. K = 5 (default): the first five
+    // carriers see at most five identities and link; the sixth and seventh see six and seven: hot.
+    const nat = Array.from({ length: 7 }, (_, i) =>
+      record(securityEvent(`cloudtrail:nat-${i}`, i, { source: 'cloudtrail', user: `user-${i}`, ip: '203.0.113.50' })),
+    );
+    await handleBatch([...nat, record(securityEvent('cloudtrail:nat-3', 3, { source: 'cloudtrail', user: 'user-3', ip: '203.0.113.50' }))], batchCtx);
+    expect(await sample(registry, 'seam_correlator_events_total{outcome="accepted"}')).toBe(7);
+    expect(await sample(registry, 'seam_correlator_events_total{outcome="duplicate"}')).toBe(1);
+    // After the batch the watermark is minute 6 − 1 (grace): the carriers at minutes 0-4 are decided
+    // (eligible, linked into one incident), the hot ones at 5 and 6 not yet. Versions: the NAT
+    // incident and the two undecided carriers, still alone.
+    expect(await sample(registry, 'seam_correlator_hot_key_decisions_total')).toBe(0);
+    expect(await sample(registry, 'seam_correlator_watermark_seconds')).toBe((T0 + 5 * MINUTE) / 1000);
+    expect(await sample(registry, 'seam_correlator_versions_total{kind="open"}')).toBe(3);
+    await handleBatch([record(securityEvent('cloudtrail:later', 20, { source: 'cloudtrail', user: 'zed' }))], batchCtx);
+    expect(await sample(registry, 'seam_correlator_hot_key_decisions_total')).toBe(2);
+    expect(await sample(registry, 'seam_correlator_hot_keys')).toBe(1);
+    expect(await sample(registry, 'seam_correlator_watermark_seconds')).toBe((T0 + 19 * MINUTE) / 1000);
+    // Past W_ip of event time after the last hot decision the key no longer counts as hot.
+    const far = await handleBatch([record(securityEvent('cloudtrail:far', 600, { source: 'cloudtrail', user: 'zed' }))], batchCtx);
+    expect(await sample(registry, 'seam_correlator_hot_keys')).toBe(0);
+    expect(await sample(registry, 'seam_correlator_hot_key_decisions_total')).toBe(2);
+    // Everything up to minute 20 settled with that batch: one NAT incident (five linked carriers),
+    // two lone hot carriers, the later event; the counts follow what was handed out.
+    const outputs = far.flatMap((item) => ('outputs' in item ? item.outputs : []));
+    const settled = outputs.filter((output) => output.value.status === 'settled');
+    expect(await sample(registry, 'seam_correlator_versions_total{kind="settled"}')).toBe(settled.length);
+    expect(await sample(registry, 'seam_correlator_versions_total{kind="merged"}')).toBe(
+      outputs.filter((output) => output.value.mergedInto !== null).length,
+    );
+    const hotOnes = settled.filter((output) => output.value.hotKeys.length > 0);
+    expect(hotOnes.map((output) => output.value.members.map((member) => member.eventId))).toEqual(
+      expect.arrayContaining([['cloudtrail:nat-5'], ['cloudtrail:nat-6']]),
+    );
   });
 
   it('an event from an unknown source is poison', async () => {
@@ -267,9 +321,11 @@ describe('correlator stage', () => {
 
   it('the timer emits debounced versions without further input', async () => {
     const producer = new CollectingProducer();
-    const stage = build(150, { producer, tickIntervalMs: 25 });
+    const registry = new Registry();
+    const stage = build(150, { producer, tickIntervalMs: 25 }, new CorrelatorMetrics(registry, 30 * MINUTE));
     const direct = await stage.handle(record(securityEvent('qradar:offense:7', 0, { source: 'qradar', user: 'jdoe' })), ctx);
     expect(direct).toEqual([]); // not due yet: debounced
+    expect(await sample(registry, 'seam_correlator_versions_total{kind="open"}')).toBe(0);
     await stage.onStart?.({ stage: 'correlator', log });
     try {
       const deadline = Date.now() + 5_000;
@@ -285,5 +341,8 @@ describe('correlator stage', () => {
     expect(first?.message.key).toBe(incidentIdFor('qradar:offense:7'));
     const value = JSON.parse(String(first?.message.value)) as Incident;
     expect(value).toMatchObject({ incidentId: incidentIdFor('qradar:offense:7'), version: 1, status: 'open' });
+    // The timer's produce counts too.
+    expect(await sample(registry, 'seam_correlator_versions_total{kind="open"}')).toBe(1);
+    expect(await sample(registry, 'seam_correlator_events_total{outcome="accepted"}')).toBe(1);
   });
 });

@@ -180,19 +180,22 @@ return range({}, ARGV[1], ARGV[2])`,
   /**
    * KEYS kt, ko — ARGV id, state, from, to, distinct identities. Decides an IP occurrence once
    * (p → e|h; a second decision returns the first; a hot one also keeps its distinct-identity count
-   * in `c:<id>`), then returns the carriers in [from, to] as they are after the decision.
+   * in `c:<id>`), then returns the state, '1' when this call made the decision ('0' when it was
+   * already made: a redo, another instance), and the carriers in [from, to] as they are after it.
    */
   seamDecide: {
     numberOfKeys: 2,
     lua: `${RANGE}
 local cur = redis.call('HGET', KEYS[2], 's:' .. ARGV[1])
 if not cur then return {'gone'} end
+local fresh = '0'
 if cur == 'p' then
   redis.call('HSET', KEYS[2], 's:' .. ARGV[1], ARGV[2])
   if ARGV[2] == 'h' then redis.call('HSET', KEYS[2], 'c:' .. ARGV[1], ARGV[5]) end
   cur = ARGV[2]
+  fresh = '1'
 end
-return range({cur}, ARGV[3], ARGV[4])`,
+return range({cur, fresh}, ARGV[3], ARGV[4])`,
   },
   /** KEYS kt, ko — ARGV id. Evicts one occurrence (settle). */
   seamEvict: {

@@ -79,6 +79,12 @@ export interface RedisCorrelationStateOptions {
    */
   readonly onIdleAdvance?: (info: IdleAdvanceInfo) => void;
   /**
+   * Called once per IP occurrence decided hot (its key had more than K distinct identities in the
+   * window, so it does not link there), by the instance that made the decision: for a metric and a
+   * log line. Hot keys also appear on the incident (`hotKeys`).
+   */
+  readonly onHotKey?: (info: HotKeyDecision) => void;
+  /**
    * Bound on the work of one `advance()` call and one `tick()` per kind (IP decisions, settled roots,
    * dedup records, popped due roots). The rest is left for the next call. Default 2,000.
    */
@@ -102,6 +108,16 @@ export interface RedisStateTestHooks {
   /** After a settle's compare-and-set succeeded, before its members are evicted and forgotten. */
   readonly afterSettleMark?: (root: string) => Promise<void>;
   readonly afterLink?: (loser: string, winner: string) => Promise<void>;
+}
+
+export interface HotKeyDecision {
+  /** The join key (`ip:<namespace>:<address>`). */
+  readonly key: string;
+  /** The event whose occurrence was decided, and its event time. */
+  readonly eventId: string;
+  readonly observedAt: number;
+  /** Distinct evidence identities in [observedAt − W_ip, observedAt + L] (more than K). */
+  readonly distinctIdentities: number;
 }
 
 export interface IdleAdvanceInfo {
@@ -195,6 +211,7 @@ export class RedisCorrelationState {
   private readonly concurrency: number;
   private readonly idleAdvanceMs: number;
   private readonly onIdleAdvance: ((info: IdleAdvanceInfo) => void) | undefined;
+  private readonly onHotKey: ((info: HotKeyDecision) => void) | undefined;
   private readonly maxPerAdvance: number;
   private readonly emissionLeaseMs: number;
   private readonly hooks: RedisStateTestHooks;
@@ -218,6 +235,7 @@ export class RedisCorrelationState {
     this.concurrency = Math.max(1, options.concurrency ?? 512);
     this.idleAdvanceMs = Math.max(0, options.idleAdvanceMs ?? 0);
     this.onIdleAdvance = options.onIdleAdvance;
+    this.onHotKey = options.onHotKey;
     this.maxPerAdvance = Math.max(1, options.maxPerAdvance ?? 2_000);
     this.emissionLeaseMs = Math.max(0, options.emissionLeaseMs ?? 0);
     this.hooks = options.testHooks ?? {};
@@ -787,13 +805,16 @@ export class RedisCorrelationState {
     const result = (await this.call('seamDecide', this.kKeys(key), [eventId, state, at - window, at + window, distinct])) as string[];
     const decided = result[0];
     if (decided === 'h') {
+      // Reported once per occurrence: only the call that made the decision (a redo or another
+      // instance gets '0').
+      if (result[1] === '1') this.onHotKey?.({ key, eventId, observedAt: at, distinctIdentities: distinct });
       const root = await this.find(eventId);
       if (root !== undefined) await this.touch(root.id);
       return;
     }
     if (decided !== 'e') return;
     const self = asOccurrence(key, own.occurrence);
-    const partners = parseCarriers(result.slice(1)).filter(
+    const partners = parseCarriers(result.slice(2)).filter(
       (partner) =>
         partner.eventId !== eventId &&
         partner.state === 'e' &&

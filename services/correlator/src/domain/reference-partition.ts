@@ -16,16 +16,7 @@ export const referencePartition = (
   events: readonly CorrelationEvent[],
   configInput: CorrelationConfigInput = {},
 ): Map<string, string[]> => {
-  const config = parseCorrelationConfig(configInput);
-  const policy = compileKeyPolicy(config);
-  const unique = [...new Map(events.map((event) => [event.eventId, event])).values()];
-  const keyed = unique.map((event) => ({ event, keys: extractKeys(event, policy) }));
-  const hotAt = (key: string, at: number): boolean =>
-    hotCount(
-      keyed
-        .filter(({ event, keys }) => keys.keys.has(key) && event.observedAt >= at - config.windowMs.ip && event.observedAt <= at + config.hotKeyLookaheadMs)
-        .map(({ keys }) => keys.identities),
-    ) > config.hotKeyDistinctIdentities;
+  const { config, unique, keyed, hotAt } = referenceInput(events, configInput);
   const linkable = (event: CorrelationEvent, keys: EventKeys, key: string): boolean =>
     keys.keys.get(key)?.kind === 'identity' || !hotAt(key, event.observedAt);
 
@@ -52,4 +43,33 @@ export const referencePartition = (
     result.set(incidentIdFor(root), [...components.membersOf(root)].sort(compareStrings));
   }
   return result;
+};
+
+/**
+ * The IP occurrences that are hot at their own event (`<key>|<eventId>`, sorted): exactly the hot
+ * decisions a run over these events must report, once each (the `hot key` metric). Identity keys
+ * are never hot.
+ */
+export const referenceHotOccurrences = (events: readonly CorrelationEvent[], configInput: CorrelationConfigInput = {}): string[] => {
+  const { keyed, hotAt } = referenceInput(events, configInput);
+  const hot: string[] = [];
+  for (const { event, keys } of keyed) {
+    for (const [key, occurrence] of keys.keys) if (occurrence.kind === 'ip' && hotAt(key, event.observedAt)) hot.push(`${key}|${event.eventId}`);
+  }
+  return hot.sort(compareStrings);
+};
+
+/** The distinct events with their keys, and the hotness rule over all of them (all pairs). */
+const referenceInput = (events: readonly CorrelationEvent[], configInput: CorrelationConfigInput) => {
+  const config = parseCorrelationConfig(configInput);
+  const policy = compileKeyPolicy(config);
+  const unique = [...new Map(events.map((event) => [event.eventId, event])).values()];
+  const keyed = unique.map((event) => ({ event, keys: extractKeys(event, policy) }));
+  const hotAt = (key: string, at: number): boolean =>
+    hotCount(
+      keyed
+        .filter(({ event, keys }) => keys.keys.has(key) && event.observedAt >= at - config.windowMs.ip && event.observedAt <= at + config.hotKeyLookaheadMs)
+        .map(({ keys }) => keys.identities),
+    ) > config.hotKeyDistinctIdentities;
+  return { config, unique, keyed, hotAt };
 };
