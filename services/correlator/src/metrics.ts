@@ -11,6 +11,7 @@ import type { IncidentVersion, IngestOutcome } from './domain/index';
 /** What the stage reports while it runs (the store's own callbacks report the rest). */
 export interface CorrelatorObserver {
   outcomes(outcomes: readonly IngestOutcome[]): void;
+  /** Versions the broker acknowledged. */
   versions(versions: readonly IncidentVersion[]): void;
   /** The shared watermark after an advance (event-time ms; ±∞ before any input / after a flush). */
   watermark(watermark: number): void;
@@ -40,7 +41,7 @@ export class CorrelatorMetrics implements CorrelatorObserver {
     });
     this.versionCount = new Counter({
       name: 'seam_correlator_versions_total',
-      help: 'Incident versions handed to the producer: open, settled (final) and merged (last version of an incident merged into another)',
+      help: 'Incident versions produced (acknowledged by the broker): open, settled (final) and merged (last version of an incident merged into another)',
       labelNames: ['kind'],
       registers,
     });

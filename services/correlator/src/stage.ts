@@ -114,6 +114,7 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
       await advance();
       // Handed to the kit, which produces before committing (see handleBatch on what is not covered).
       const versions = await store.tick({ acknowledge: true });
+      // No hook after the produce on this path: counted when handed to the kit.
       observer?.versions(versions);
       const updatedAt = now();
       return versions.map((version) => ({
@@ -151,19 +152,22 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
       let versions: IncidentVersion[] = [];
       if (last >= 0) {
         await advance();
-        // The kit produces these outputs after this call returns and offers no hook after the
-        // produce, so they are acknowledged at once (in the same script as each emission): the
-        // lease covers a failure of this call between the pop and the emission (a Redis error
-        // retries the batch, whose redelivered records would not re-emit), not a crash between the
-        // return and the broker's ack. The timer path acks after its produce.
-        versions = await store.tick({ acknowledge: true });
-        observer?.versions(versions);
+        // The kit produces these outputs after this call returns; its afterProduce hook runs once
+        // the broker acknowledged them, and only then are the emission leases released. A crash or
+        // a failed produce in between leaves the leases to expire: the versions are emitted again
+        // (same versions; the topic is compacted) instead of being lost with the redelivered batch,
+        // whose records are duplicates and would not re-emit. A store without `ack` confirms at once.
+        versions = await store.tick(store.ack === undefined ? { acknowledge: true } : {});
       }
       const updatedAt = now();
       const outputs = versions.map((version) => ({ to: 'correlated' as const, key: version.incidentId, value: toIncidentRecord(version, updatedAt) }));
+      const afterProduce = async (): Promise<void> => {
+        observer?.versions(versions);
+        await store.ack?.(versions);
+      };
       return mapped.map((result, i) => {
         if (!result.ok) return { error: new PoisonError(`cannot correlate: ${result.reason}`) };
-        return { outputs: i === last ? outputs : [] };
+        return i === last && versions.length > 0 ? { outputs, afterProduce } : { outputs: [] };
       });
     },
     async onStart(ctx) {

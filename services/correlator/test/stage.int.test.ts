@@ -8,7 +8,7 @@ import { RedisCorrelationState } from '../src/adapters/redis-state';
 import { incidentIdFor } from '../src/domain/index';
 import { CorrelatorMetrics } from '../src/metrics';
 import { correlatorStage, type CorrelationStore, type CorrelatorStageOptions } from '../src/stage';
-import { ev, MINUTE, person, T0 } from './fixtures';
+import { ev, ManualClock, MINUTE, person, T0 } from './fixtures';
 
 /** The correlator stage's handler and timer on real Redis (standalone); Kafka is replaced by direct calls. */
 
@@ -89,6 +89,14 @@ const build = (debounceMs: number, timer?: CorrelatorStageOptions['timer'], metr
     ...(timer === undefined ? {} : { timer }),
     ...(metrics === undefined ? {} : { observer: metrics }),
   });
+};
+
+type BatchItems = Awaited<ReturnType<NonNullable<ReturnType<typeof correlatorStage>['handleBatch']>>>;
+
+/** What the kit does with a batch's items once the broker acknowledged their outputs. */
+const produced = async (items: BatchItems): Promise<BatchItems> => {
+  for (const item of items) if ('afterProduce' in item) await item.afterProduce?.();
+  return items;
 };
 
 /** One sample of the registry's text exposition (0 when absent). */
@@ -195,7 +203,7 @@ describe('correlator stage', () => {
     const nat = Array.from({ length: 7 }, (_, i) =>
       record(securityEvent(`cloudtrail:nat-${i}`, i, { source: 'cloudtrail', user: `user-${i}`, ip: '203.0.113.50' })),
     );
-    await handleBatch([...nat, record(securityEvent('cloudtrail:nat-3', 3, { source: 'cloudtrail', user: 'user-3', ip: '203.0.113.50' }))], batchCtx);
+    await produced(await handleBatch([...nat, record(securityEvent('cloudtrail:nat-3', 3, { source: 'cloudtrail', user: 'user-3', ip: '203.0.113.50' }))], batchCtx));
     expect(await sample(registry, 'seam_correlator_events_total{outcome="accepted"}')).toBe(7);
     expect(await sample(registry, 'seam_correlator_events_total{outcome="duplicate"}')).toBe(1);
     // After the batch the watermark is minute 6 − 1 (grace): the carriers at minutes 0-4 are decided
@@ -204,12 +212,16 @@ describe('correlator stage', () => {
     expect(await sample(registry, 'seam_correlator_hot_key_decisions_total')).toBe(0);
     expect(await sample(registry, 'seam_correlator_watermark_seconds')).toBe((T0 + 5 * MINUTE) / 1000);
     expect(await sample(registry, 'seam_correlator_versions_total{kind="open"}')).toBe(3);
-    await handleBatch([record(securityEvent('cloudtrail:later', 20, { source: 'cloudtrail', user: 'zed' }))], batchCtx);
+    await produced(await handleBatch([record(securityEvent('cloudtrail:later', 20, { source: 'cloudtrail', user: 'zed' }))], batchCtx));
     expect(await sample(registry, 'seam_correlator_hot_key_decisions_total')).toBe(2);
     expect(await sample(registry, 'seam_correlator_hot_keys')).toBe(1);
     expect(await sample(registry, 'seam_correlator_watermark_seconds')).toBe((T0 + 19 * MINUTE) / 1000);
     // Past W_ip of event time after the last hot decision the key no longer counts as hot.
     const far = await handleBatch([record(securityEvent('cloudtrail:far', 600, { source: 'cloudtrail', user: 'zed' }))], batchCtx);
+    // Counted once produced: not before the kit's afterProduce.
+    const settledBefore = await sample(registry, 'seam_correlator_versions_total{kind="settled"}');
+    await produced(far);
+    expect(settledBefore).toBe(0);
     expect(await sample(registry, 'seam_correlator_hot_keys')).toBe(0);
     expect(await sample(registry, 'seam_correlator_hot_key_decisions_total')).toBe(2);
     // Everything up to minute 20 settled with that batch: one NAT incident (five linked carriers),
@@ -224,6 +236,44 @@ describe('correlator stage', () => {
     expect(hotOnes.map((output) => output.value.members.map((member) => member.eventId))).toEqual(
       expect.arrayContaining([['cloudtrail:nat-5'], ['cloudtrail:nat-6']]),
     );
+  });
+
+  it('handleBatch releases the emission leases only after the produce: without it the versions come again', async () => {
+    const clock = new ManualClock(Date.now());
+    const prefix = `t-${randomUUID().slice(0, 8)}:`;
+    prefixes.push(prefix);
+    const store = new RedisCorrelationState({
+      redis,
+      prefix,
+      clock,
+      emissionLeaseMs: 30_000,
+      config: { windowMs: { ip: 30 * MINUTE, identity: 30 * MINUTE }, graceMs: MINUTE, debounceMs: 0, maxDebounceDelayMs: 0 },
+    });
+    const stage = correlatorStage({
+      topics: { enriched: 'enriched', correlated: 'correlated' },
+      codecs: { event: jsonCodec<unknown>(), incident: jsonCodec<Incident>() },
+      store,
+      now: () => T0 + 999,
+    });
+    const handleBatch = stage.handleBatch?.bind(stage);
+    if (handleBatch === undefined) throw new Error('handleBatch expected');
+    const batchCtx = { stage: 'correlator', log, traces: [], attempt: 1, signal: new AbortController().signal };
+    const keysOf = (items: BatchItems) => items.flatMap((item) => ('outputs' in item ? item.outputs.map((output) => `${String(output.key)} v${output.value.version}`) : []));
+    // Crash between handleBatch and the produce: the hook never runs.
+    const lost = await handleBatch([record(securityEvent('qradar:offense:1', 0, { source: 'qradar', user: 'jdoe' }))], batchCtx);
+    expect(keysOf(lost)).toEqual([`${incidentIdFor('qradar:offense:1')} v1`]);
+    // The redelivered batch is a duplicate and re-emits nothing; the lease still holds the version.
+    expect(keysOf(await handleBatch([record(securityEvent('qradar:offense:1', 0, { source: 'qradar', user: 'jdoe' }))], batchCtx))).toEqual([]);
+    clock.advance(30_001);
+    // After the lease, the same version again (any instance's tick: here the next batch's).
+    const again = await handleBatch([record(securityEvent('qradar:offense:1', 0, { source: 'qradar', user: 'jdoe' }))], batchCtx);
+    expect(keysOf(again)).toEqual([`${incidentIdFor('qradar:offense:1')} v1`]);
+    await produced(again);
+    // Produced and confirmed: never again.
+    clock.advance(30_001);
+    expect(keysOf(await handleBatch([record(securityEvent('cloudtrail:x', 1, { source: 'cloudtrail', user: 'other' }))], batchCtx))).toEqual([
+      `${incidentIdFor('cloudtrail:x')} v1`,
+    ]);
   });
 
   it('an event from an unknown source is poison', async () => {

@@ -51,8 +51,8 @@ function batchOf(values: readonly (Value | string)[]): InputBatch {
 
 type Behaviour = (values: readonly Value[], attempt: number) => Promise<readonly BatchItemResult<{ out: { topic: string; codec: ReturnType<typeof jsonCodec<Value>> } }>[]>;
 
-function setup(behaviour: Behaviour, options: { maxBatchRecords?: number; maxAttempts?: number } = {}) {
-  const producer = new RecordingProducer();
+function setup(behaviour: Behaviour, options: { maxBatchRecords?: number; maxAttempts?: number; producer?: RecordingProducer } = {}) {
+  const producer = options.producer ?? new RecordingProducer();
   const fatal: unknown[] = [];
   const calls: { values: number[]; attempt: number; traces: number }[] = [];
   let perRecord = 0;
@@ -83,6 +83,46 @@ function setup(behaviour: Behaviour, options: { maxBatchRecords?: number; maxAtt
   });
   return { producer, fatal, calls, process, perRecord: () => perRecord };
 }
+
+/** Writes every send, hook call and resolved offset into one log, in the order they happen. */
+class LoggingProducer extends RecordingProducer {
+  constructor(
+    readonly log: string[],
+    private readonly fail = false,
+  ) {
+    super();
+  }
+  override sendBatch(topicMessages: readonly TopicMessages[]): Promise<void> {
+    const values = topicMessages.flatMap((t) => t.messages.map((m) => (JSON.parse(m.value?.toString() ?? 'null') as Value).n));
+    this.log.push(`send ${values.join(',')}`);
+    return this.fail ? Promise.reject(new Error('broker down')) : super.sendBatch(topicMessages);
+  }
+}
+
+/** Every record doubled; the last of each call confirms with a hook that logs (or throws). */
+const confirmingLast =
+  (log: string[], throwing = false): Behaviour =>
+  (values) =>
+    Promise.resolve(
+      values.map((v, i) => ({
+        outputs: [{ to: 'out' as const, key: String(v.n), value: { n: v.n * 2 } }],
+        ...(i === values.length - 1
+          ? {
+              afterProduce: () => {
+                log.push(`hook ${v.n}`);
+                if (throwing) throw new Error('ack failed');
+              },
+            }
+          : {}),
+      })),
+    );
+
+const loggingControls = (log: string[]): BatchControls => ({
+  resolveOffset: (offset) => log.push(`resolve ${offset}`),
+  heartbeat: () => Promise.resolve(),
+  isRunning: () => true,
+  isStale: () => false,
+});
 
 const doubled: Behaviour = (values) => Promise.resolve(values.map((v) => ({ outputs: [{ to: 'out' as const, key: String(v.n), value: { n: v.n * 2 } }] })));
 const outValues = (producer: RecordingProducer) => producer.messages('out').map((m) => (JSON.parse(m.value?.toString() ?? 'null') as Value).n);
@@ -164,6 +204,29 @@ describe('batch handler (handleBatch)', () => {
     expect(fatal).toHaveLength(1);
     expect(String(fatal[0])).toMatch(/returned 0 results for 1 records/);
     expect(ctl.resolved).toEqual([]);
+  });
+
+  it('runs a record\'s afterProduce hook once its outputs were acknowledged, before its offset is resolved', async () => {
+    const log: string[] = [];
+    const { process } = setup(confirmingLast(log), { maxBatchRecords: 2, producer: new LoggingProducer(log) });
+    await process(batchOf([1, 2, 3].map((n) => ({ n }))), loggingControls(log));
+    expect(log).toEqual(['send 2,4', 'hook 2', 'resolve 1', 'send 6', 'hook 3', 'resolve 2']);
+  });
+
+  it('does not run afterProduce when the produce fails, and resolves nothing', async () => {
+    const log: string[] = [];
+    const { process, fatal } = setup(confirmingLast(log), { producer: new LoggingProducer(log, true) });
+    await process(batchOf([1, 2].map((n) => ({ n }))), loggingControls(log));
+    expect(log).toEqual(['send 2,4']);
+    expect(fatal).toHaveLength(1);
+  });
+
+  it('a failing afterProduce hook is logged and the offset still resolves', async () => {
+    const log: string[] = [];
+    const { process, fatal } = setup(confirmingLast(log, true), { producer: new LoggingProducer(log) });
+    await process(batchOf([1, 2].map((n) => ({ n }))), loggingControls(log));
+    expect(log).toEqual(['send 2,4', 'hook 2', 'resolve 1']);
+    expect(fatal).toEqual([]);
   });
 
   it('gives each output the trace of its own input record', async () => {

@@ -41,7 +41,7 @@ export interface ProcessorDeps {
 type Encoded = [string, OutgoingMessage];
 
 type RecordOutcome =
-  | { readonly kind: 'ok'; readonly outputs: readonly Encoded[] }
+  | { readonly kind: 'ok'; readonly outputs: readonly Encoded[]; readonly afterProduce?: AfterProduce }
   | { readonly kind: 'dlq'; readonly message: OutgoingMessage; readonly errorClass: ErrorClass }
   | { readonly kind: 'fatal'; readonly error: unknown }
   | { readonly kind: 'aborted' };
@@ -70,9 +70,14 @@ interface RecordState {
 }
 
 /** A cut of processed records whose outputs are produced together, then whose last offset is resolved. */
+/** A batch handler's confirmation that a record's outputs were produced (BatchItemResult). */
+type AfterProduce = () => Promise<void> | void;
+
 interface Chunk {
   readonly pending: Map<string, OutgoingMessage[]>;
   readonly dlqCounts: Map<ErrorClass, number>;
+  /** The records' afterProduce hooks, in offset order: run once the chunk's produce is acknowledged. */
+  readonly afterProduce: AfterProduce[];
   readonly records: number;
   readonly last: RawMessage;
 }
@@ -440,7 +445,8 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
             continue;
           }
           try {
-            outcomes[i] = await okOutcome(item.outputs, state.trace);
+            const ok = await okOutcome(item.outputs, state.trace);
+            outcomes[i] = item.afterProduce === undefined ? ok : { ...ok, afterProduce: item.afterProduce };
           } catch (error) {
             outcomes[i] = itemFailure(state, error);
           }
@@ -465,6 +471,7 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
     let pending = new Map<string, OutgoingMessage[]>();
     let pendingBytes = new Map<string, number>();
     let dlqCounts = new Map<ErrorClass, number>();
+    let afterProduce: AfterProduce[] = [];
     let pendingRecords = 0;
     let lastProcessed: RawMessage | undefined;
     /** The produce in flight; settles true once acknowledged and resolved, false if it failed. */
@@ -494,6 +501,14 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
         }
         for (const { topic, messages } of topicMessages) deps.metrics.produced.inc({ stage: stage.name, topic }, messages.length);
       }
+      for (const hook of chunk.afterProduce) {
+        try {
+          await hook();
+        } catch (error) {
+          // The hook's contract: the stage recovers when it does not run (see BatchItemResult).
+          deps.logger.warn({ err: error, topic: batch.topic, partition: batch.partition }, 'afterProduce hook failed; committing anyway');
+        }
+      }
       for (const [errorClass, count] of chunk.dlqCounts) deps.metrics.dlq.inc({ ...labels, error_class: errorClass }, count);
       deps.metrics.consumed.inc(labels, chunk.records);
       controls.resolveOffset(chunk.last.offset);
@@ -509,10 +524,11 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
       if (inFlight !== undefined && !(await inFlight)) return false;
       inFlight = undefined;
       if (lastProcessed === undefined) return true;
-      const chunk: Chunk = { pending, dlqCounts, records: pendingRecords, last: lastProcessed };
+      const chunk: Chunk = { pending, dlqCounts, afterProduce, records: pendingRecords, last: lastProcessed };
       pending = new Map();
       pendingBytes = new Map();
       dlqCounts = new Map();
+      afterProduce = [];
       pendingRecords = 0;
       lastProcessed = undefined;
       inFlight = send(chunk);
@@ -588,6 +604,7 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
         pendingBytes.set(topic, (pendingBytes.get(topic) ?? 0) + (sizes[i] ?? 0));
       }
       if (outcome.kind === 'dlq') dlqCounts.set(outcome.errorClass, (dlqCounts.get(outcome.errorClass) ?? 0) + 1);
+      else if (outcome.afterProduce !== undefined) afterProduce.push(outcome.afterProduce);
       lastProcessed = message;
       pendingRecords++;
       if (pendingRecords >= deps.maxBatchRecords) return flushAndHeartbeat();

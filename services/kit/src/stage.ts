@@ -75,8 +75,17 @@ export interface BatchHandlerContext {
  * it (alone) to the DLQ. A FatalError item stops the stage at that record; every other error class
  * goes to the DLQ with its class and reason. Errors that should be retried (a store is down) are
  * thrown for the whole batch instead.
+ *
+ * `afterProduce` (optional): called once the broker acknowledged the produce that carries this
+ * record's outputs (a record's outputs are never split between produces), before the record's
+ * offset is resolved for commit — for a store that hands out work under a lease and must confirm
+ * it only once the outputs are safe (the correlator's emission lease). It is NOT called when that
+ * produce fails or the process stops first, so the stage must recover without it (a lease that
+ * expires); an error it throws is logged and does not hold back the commit.
  */
-export type BatchItemResult<O extends OutputSpecs> = { readonly outputs: readonly OutputRecord<O>[] } | { readonly error: unknown };
+export type BatchItemResult<O extends OutputSpecs> =
+  | { readonly outputs: readonly OutputRecord<O>[]; readonly afterProduce?: () => Promise<void> | void }
+  | { readonly error: unknown };
 
 export interface StageLifecycleContext {
   readonly stage: string;
