@@ -59,5 +59,9 @@ export const incidentSchema = z.object({
   mergedInto: nullable(z.string()),
   hotKeys: list(hotKeySchema),
   late: list(lateMemberSchema),
+  /** Left out to keep the record under the correlator's size budget (see avro/Incident.avsc). */
+  membersOmitted: avroInt().nonnegative().default(0),
+  linksOmitted: avroInt().nonnegative().default(0),
+  keysOmitted: avroInt().nonnegative().default(0),
 });
 export type Incident = z.infer<typeof incidentSchema>;

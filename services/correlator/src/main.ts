@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { RedisCorrelationState } from './adapters/redis-state';
 import { parseCorrelationConfig, windowFor, type CorrelationConfigInput } from './domain/index';
 import { CorrelatorMetrics } from './metrics';
-import { correlatorStage } from './stage';
+import { correlatorStage, DEFAULT_MAX_RECORD_BYTES } from './stage';
 
 const MINUTE = 60_000;
 
@@ -36,6 +36,11 @@ export const correlatorConfigSchema = defineConfigSchema({
   CORRELATOR_DEBOUNCE_MS: envInt(2_000, 0),
   CORRELATOR_MAX_DEBOUNCE_DELAY_MS: envInt(10_000, 0),
   CORRELATOR_DEDUP_RETENTION_MS: envInt(24 * 60 * MINUTE, 1),
+  /**
+   * Byte budget of one Incident record: a larger incident lists its earliest and latest members only
+   * and counts the rest (membersOmitted). Keep it under the correlated topic's max.message.bytes.
+   */
+  CORRELATOR_MAX_RECORD_BYTES: envInt(DEFAULT_MAX_RECORD_BYTES, 10_000),
   /** Comma-separated addresses / CIDRs that never link. */
   CORRELATOR_SCANNER_ALLOW_LIST: z.string().default(''),
   /** Comma-separated canonical identities that never link. */
@@ -101,6 +106,7 @@ export function buildCorrelatorStage(config: CorrelatorConfig, kit: Kit) {
     },
     store,
     observer: metrics,
+    maxRecordBytes: config.CORRELATOR_MAX_RECORD_BYTES,
     now: () => Date.now(),
     timer: {
       producer: new KafkaProducerPort(kit.kafka, { idempotent: config.KAFKA_PRODUCER_IDEMPOTENT }),

@@ -1,6 +1,7 @@
-import { defineStage, PoisonError, type Codec, type ProducerPort, type StageLifecycleContext } from '@seam/kit';
+import { defineStage, PoisonError, type Codec, type HandlerContext, type ProducerPort, type StageLifecycleContext } from '@seam/kit';
 import { incidentSchema, securityEventSchema, type Incident } from '@seam/schemas';
 import type { CorrelationEvent, IncidentVersion, IngestOutcome } from './domain/index';
+import { fitIncidentRecord } from './adapters/incident-size';
 import { toCorrelationEvent, toIncidentRecord } from './adapters/security-event';
 import type { CorrelatorObserver } from './metrics';
 
@@ -37,13 +38,42 @@ export interface CorrelatorStageOptions {
    * store every `tickIntervalMs` and produces what is due with this producer (0 disables it).
    */
   readonly timer?: { readonly producer: ProducerPort; readonly tickIntervalMs: number };
-  /** Ingest outcomes, versions handed to the producer and the watermark (metrics; optional). */
+  /** Ingest outcomes, versions produced and the watermark (metrics; optional). */
   readonly observer?: CorrelatorObserver;
+  /**
+   * Byte budget of one Incident record (Avro, an upper bound): a larger incident lists only its
+   * earliest and latest members and says how many it left out (adapters/incident-size.ts). Keep it
+   * under the `correlated` topic's `max.message.bytes` (broker default 1 MiB). Default 900,000.
+   */
+  readonly maxRecordBytes?: number;
 }
+
+export const DEFAULT_MAX_RECORD_BYTES = 900_000;
 
 /** `enriched` SecurityEvent → Incident versions on `correlated`, keyed by incident id. */
 export const correlatorStage = (options: CorrelatorStageOptions) => {
   const { topics, codecs, store, now, observer } = options;
+  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  /** The `correlated` record of a version, within the byte budget (a warning when its lists were cut). */
+  const recordOf = (version: IncidentVersion, updatedAt: number, log: HandlerContext['log']): Incident => {
+    const { record, fits } = fitIncidentRecord(toIncidentRecord(version, updatedAt), maxRecordBytes);
+    if (record.membersOmitted > 0 || record.linksOmitted > 0 || record.keysOmitted > 0 || !fits) {
+      log.warn(
+        {
+          incidentId: record.incidentId,
+          version: record.version,
+          members: version.members.length,
+          membersOmitted: record.membersOmitted,
+          linksOmitted: record.linksOmitted,
+          keysOmitted: record.keysOmitted,
+          fits,
+          maxRecordBytes,
+        },
+        fits ? 'incident record over the size budget: it lists the earliest and latest members only' : 'incident record over the size budget even with one member',
+      );
+    }
+    return record;
+  };
   const advance = async (): Promise<{ readonly more: boolean } | void> => {
     const advanced = await store.advance();
     if (advanced?.watermark !== undefined) observer?.watermark(advanced.watermark);
@@ -65,7 +95,7 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
       const messages = await Promise.all(
         versions.map(async (version) => ({
           key: version.incidentId,
-          value: await codecs.incident.encode(incidentSchema.parse(toIncidentRecord(version, now())), topics.correlated),
+          value: await codecs.incident.encode(incidentSchema.parse(recordOf(version, now(), ctx.log)), topics.correlated),
           headers: {},
         })),
       );
@@ -120,7 +150,7 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
       return versions.map((version) => ({
         to: 'correlated' as const,
         key: version.incidentId,
-        value: toIncidentRecord(version, updatedAt),
+        value: recordOf(version, updatedAt, ctx.log),
       }));
     },
     /**
@@ -160,7 +190,7 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
         versions = await store.tick(store.ack === undefined ? { acknowledge: true } : {});
       }
       const updatedAt = now();
-      const outputs = versions.map((version) => ({ to: 'correlated' as const, key: version.incidentId, value: toIncidentRecord(version, updatedAt) }));
+      const outputs = versions.map((version) => ({ to: 'correlated' as const, key: version.incidentId, value: recordOf(version, updatedAt, ctx.log) }));
       const afterProduce = async (): Promise<void> => {
         observer?.versions(versions);
         await store.ack?.(versions);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { retryAfterMs } from '../src/adapters/openai-chat';
-import { SEVERITY_ORDER, severityRank } from '../src/domain/index';
-import { LruRefinementCache, Semaphore, TokenBudget, guardSeverity, parseRefinementOutput, refinementJsonSchema } from '../src/llm/index';
+import { SEVERITY_ORDER, scoreBaseline, severityRank } from '../src/domain/index';
+import { LruRefinementCache, Semaphore, TokenBudget, guardSeverity, loadPrompt, parseRefinementOutput, refinementJsonSchema, renderPrompt } from '../src/llm/index';
+import { defaultModel, event, incidentOf, STAMP } from './fixtures';
 
 describe('guardSeverity', () => {
   it('moves at most one level and never below the floor, for every combination', () => {
@@ -107,5 +108,15 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs(new Headers({ 'retry-after': new Date(10_000).toUTCString() }), 4_000)).toBe(6_000);
     expect(retryAfterMs(new Headers({ 'retry-after': 'soon' }))).toBeNull();
     expect(retryAfterMs(undefined)).toBeNull();
+  });
+});
+
+describe('prompt data', () => {
+  it('gives the model the whole member count of an incident whose record left members out', () => {
+    const e = event({ title: 'AssumeRole', sourceSeverity: 40 });
+    const incident = { ...incidentOf([e]), membersOmitted: 2_999 };
+    const baseline = scoreBaseline({ incident, events: [e] }, defaultModel, STAMP);
+    const { messages } = renderPrompt(loadPrompt('refine.v1'), incident, [e], baseline, 'model');
+    expect(messages.map((m) => m.content).join('\n')).toContain('"memberCount":3000');
   });
 });

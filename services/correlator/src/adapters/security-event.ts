@@ -95,4 +95,7 @@ export const toIncidentRecord = (version: IncidentVersion, updatedAt: number): I
   late: version.late
     ? version.members.map((member) => ({ eventId: member.eventId, observedAt: member.observedAt, arrivedAt: updatedAt }))
     : [],
+  membersOmitted: 0,
+  linksOmitted: 0,
+  keysOmitted: 0,
 });

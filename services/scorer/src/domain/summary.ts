@@ -23,7 +23,8 @@ export function summarize(incident: Incident, assessment: Assessment, model: Ris
   const { maxTitleLength, maxLength } = model.config.summary;
   let lead = incident.members[0];
   for (const member of incident.members) if (lead === undefined || member.sourceSeverity > lead.sourceSeverity) lead = member;
-  const count = incident.members.length;
+  // A very large incident lists only some members (the correlator's size budget): count them all.
+  const count = incident.members.length + incident.membersOmitted;
   const parts = [
     `${assessment.severity} risk ${assessment.score}/100`,
     ` (confidence ${assessment.confidence}, false-positive ${assessment.falsePositiveLikelihood})`,

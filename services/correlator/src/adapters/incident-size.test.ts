@@ -1,0 +1,133 @@
+import fc from 'fast-check';
+import { incidentSchema, schemas, type Incident } from '@seam/schemas';
+import { describe, expect, it } from 'vitest';
+import { CorrelationEngine } from '../domain/index';
+import { fitIncidentRecord, incidentSizeBound } from './incident-size';
+import { toIncidentRecord } from './security-event';
+
+const avroBytes = (record: Incident): number => schemas.Incident.type.toBuffer(record).length;
+
+/** Text with multi-byte characters too (UTF-8 is what the bound must count). */
+const textArb = fc.string({ unit: fc.constantFrom('a', 'Z', '7', ':', 'é', '漢', '😀', ' '), maxLength: 120 });
+
+const incidentArb: fc.Arbitrary<Incident> = fc
+  .record({
+    ids: fc.uniqueArray(textArb.filter((t) => t.length > 0), { minLength: 1, maxLength: 60 }),
+    titles: fc.array(textArb, { minLength: 1, maxLength: 5 }),
+    keyValues: fc.uniqueArray(textArb.filter((t) => t.length > 0), { maxLength: 40 }),
+    linkSeeds: fc.array(fc.tuple(fc.nat(), fc.nat(), textArb.filter((t) => t.length > 0)), { maxLength: 80 }),
+    tactics: fc.array(textArb, { maxLength: 4 }),
+    absorbed: fc.array(textArb, { maxLength: 4 }),
+    late: fc.boolean(),
+  })
+  .map(({ ids, titles, keyValues, linkSeeds, tactics, absorbed, late }) =>
+    incidentSchema.parse({
+      incidentId: 'inc-0123456789abcdef',
+      version: 3,
+      status: 'open',
+      firstSeen: 1,
+      lastSeen: 2,
+      updatedAt: 3,
+      members: ids.map((eventId, i) => ({ eventId, source: 'cloudtrail', observedAt: 1_700_000_000_000 + i, title: titles[i % titles.length] ?? '', sourceSeverity: 50 })),
+      keys: keyValues.map((value, i) => ({ kind: i % 2 === 0 ? 'ip' : 'identity', value })),
+      links: linkSeeds.map(([a, b, value]) => ({ from: ids[a % ids.length] ?? '', to: ids[b % ids.length] ?? '', via: 'identity', value })),
+      hybrid: false,
+      sources: { cloudtrail: ids.length },
+      tactics,
+      absorbed,
+      mergedInto: null,
+      hotKeys: [],
+      late: late ? ids.map((eventId) => ({ eventId, observedAt: 1, arrivedAt: 2 })) : [],
+    }),
+  );
+
+describe('incident record size', () => {
+  it('the bound is never below the Avro encoding', () => {
+    fc.assert(
+      fc.property(incidentArb, (record) => {
+        expect(incidentSizeBound(record)).toBeGreaterThanOrEqual(avroBytes(record));
+      }),
+    );
+  });
+
+  it('counts UTF-8 bytes, not UTF-16 units: a title of 2,000 emoji is 8,000 bytes', () => {
+    const record = incidentSchema.parse({
+      incidentId: 'inc-1', version: 1, status: 'open', firstSeen: 1, lastSeen: 1, updatedAt: 1,
+      members: [{ eventId: 'qradar:offense:1', source: 'qradar', observedAt: 1, title: '😀'.repeat(2_000), sourceSeverity: 1 }],
+      keys: [], links: [], hybrid: false, sources: { qradar: 1 }, tactics: [], absorbed: [], mergedInto: null, hotKeys: [], late: [],
+    });
+    expect(avroBytes(record)).toBeGreaterThan(8_000);
+    expect(incidentSizeBound(record)).toBeGreaterThanOrEqual(avroBytes(record));
+    expect(incidentSizeBound(record)).toBeLessThan(avroBytes(record) + 200);
+  });
+
+  it('a record within the budget is returned as it is', () => {
+    fc.assert(
+      fc.property(incidentArb, (record) => {
+        const fitted = fitIncidentRecord(record, incidentSizeBound(record));
+        expect(fitted).toEqual({ record, fits: true });
+        expect(fitted.record).toBe(record);
+      }),
+    );
+  });
+
+  it('over the budget: fits, lists the earliest and latest members, only links between listed members, a prefix of the keys, and counts what it left out', () => {
+    fc.assert(
+      fc.property(incidentArb, fc.double({ min: 0.05, max: 0.95, noNaN: true }), (record, share) => {
+        const budget = Math.floor(incidentSizeBound(record) * share);
+        const { record: cut, fits } = fitIncidentRecord(record, budget);
+        expect(incidentSchema.parse(cut)).toEqual(cut);
+        if (fits) {
+          expect(incidentSizeBound(cut)).toBeLessThanOrEqual(budget);
+          expect(avroBytes(cut)).toBeLessThanOrEqual(budget);
+        }
+        expect(cut.members.length).toBeGreaterThanOrEqual(1);
+        expect(cut.members[0]).toEqual(record.members[0]);
+        // Listed members: a head and a tail of the canonical order.
+        const head = cut.members.findIndex((member, i) => member !== record.members[i]);
+        if (head >= 0) expect(cut.members.slice(head)).toEqual(record.members.slice(record.members.length - (cut.members.length - head)));
+        const listed = new Set(cut.members.map((member) => member.eventId));
+        expect(cut.links).toEqual(record.links.filter((link) => listed.has(link.from) && listed.has(link.to)));
+        expect(cut.keys).toEqual(record.keys.slice(0, cut.keys.length));
+        expect(cut.late).toEqual(record.late.filter((late) => listed.has(late.eventId)));
+        expect([cut.membersOmitted, cut.linksOmitted, cut.keysOmitted]).toEqual([
+          record.members.length - cut.members.length,
+          record.links.length - cut.links.length,
+          record.keys.length - cut.keys.length,
+        ]);
+        expect([cut.sources, cut.tactics, cut.absorbed, cut.hotKeys]).toEqual([record.sources, record.tactics, record.absorbed, record.hotKeys]);
+      }),
+    );
+  });
+
+  it('an identity active all day: 5,000 members are ~1.2 MB of Avro, cut to the budget with the counts', () => {
+    let now = 0;
+    const engine = new CorrelationEngine({ debounceMs: 0 }, { now: () => now });
+    const T0 = Date.UTC(2026, 0, 1);
+    for (let i = 0; i < 5_000; i += 1) {
+      engine.ingest({
+        eventId: `cloudtrail:0123456789abcdef0123456789abcdef-${i}`,
+        source: 'cloudtrail',
+        observedAt: T0 + i * 30_000,
+        title: 'AssumeRole by arn:aws:iam::123456789012:role/deploy-pipeline',
+        sourceSeverity: 30,
+        tactics: ['TA0004'],
+        ips: [],
+        identities: [{ canonical: 'deploy-pipeline', kind: 'iam-role-session' }],
+      });
+      now += 1;
+    }
+    engine.flush();
+    const last = engine.drain().at(-1);
+    if (last === undefined) throw new Error('no version');
+    const whole = toIncidentRecord(last, T0);
+    expect(avroBytes(whole)).toBeGreaterThan(1_048_576);
+    const { record, fits } = fitIncidentRecord(whole, 900_000);
+    expect(fits).toBe(true);
+    expect(avroBytes(record)).toBeLessThanOrEqual(900_000);
+    expect(record.membersOmitted).toBeGreaterThan(0);
+    expect(record.members.length + record.membersOmitted).toBe(5_000);
+    expect(record.sources).toEqual({ cloudtrail: 5_000 });
+    expect(record.members.at(-1)?.eventId).toBe('cloudtrail:0123456789abcdef0123456789abcdef-4999');
+  });
+});

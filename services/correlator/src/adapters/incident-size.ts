@@ -1,0 +1,114 @@
+import type { Incident } from '@seam/schemas';
+
+/**
+ * Keeps an Incident record under a byte budget. An incident has no size limit (a busy identity links
+ * event after event as long as the gaps stay under W), but a Kafka record has one (`correlated` has
+ * the broker default `max.message.bytes`, 1 MiB): at ~235 B per member a version of ~4,500 members no
+ * longer fits, the produce fails, and the stage stops and retries it forever. Over the budget, the
+ * record lists the earliest and the latest members (the start of the incident and what it does now),
+ * the links between listed members and the first keys, and says how many it left out
+ * (`membersOmitted`, `linksOmitted`, `keysOmitted`). Everything else (sources, which counts every
+ * member, tactics, hybrid, hot keys, absorbed ids) stays whole.
+ */
+
+/** Upper bound of a varint-prefixed Avro string (length < 2^28: at most 5 bytes of length). */
+const str = (text: string): number => 5 + Buffer.byteLength(text, 'utf8');
+const LONG = 10;
+const INT = 5;
+const ENUM = 5;
+/** An array or map: block count (≤ 10 bytes) and the terminating 0. */
+const BLOCKS = 11;
+
+const memberBytes = (member: Incident['members'][number]): number => str(member.eventId) + ENUM + LONG + str(member.title) + INT;
+const keyBytes = (key: Incident['keys'][number]): number => ENUM + str(key.value);
+const linkBytes = (link: Incident['links'][number]): number => str(link.from) + str(link.to) + ENUM + str(link.value);
+const lateBytes = (late: Incident['late'][number]): number => str(late.eventId) + LONG + LONG;
+
+/** The record without its three cuttable lists (members with their late entries, links, keys). */
+const fixedBytes = (record: Incident): number =>
+  str(record.incidentId) +
+  LONG + // version
+  ENUM + // status
+  3 * LONG + // firstSeen, lastSeen, updatedAt
+  3 * BLOCKS + // members, keys, links
+  1 + // hybrid
+  BLOCKS +
+  Object.keys(record.sources).reduce((sum, source) => sum + str(source) + INT, 0) +
+  BLOCKS +
+  record.tactics.reduce((sum, tactic) => sum + str(tactic), 0) +
+  BLOCKS +
+  record.absorbed.reduce((sum, id) => sum + str(id), 0) +
+  INT + // mergedInto union branch
+  (record.mergedInto === null ? 0 : str(record.mergedInto)) +
+  BLOCKS +
+  record.hotKeys.reduce((sum, key) => sum + ENUM + str(key.value) + INT + LONG, 0) +
+  BLOCKS + // late
+  3 * INT; // the omitted counts
+
+/** An upper bound of the record's Avro binary encoding (bytes; the registry's 5-byte header not included). */
+export const incidentSizeBound = (record: Incident): number =>
+  fixedBytes(record) +
+  record.members.reduce((sum, member) => sum + memberBytes(member), 0) +
+  record.late.reduce((sum, late) => sum + lateBytes(late), 0) +
+  record.keys.reduce((sum, key) => sum + keyBytes(key), 0) +
+  record.links.reduce((sum, link) => sum + linkBytes(link), 0);
+
+/** The first `count` members of a kept set: half from the start, the rest from the end. */
+const keptIndexes = (total: number, count: number): number[] => {
+  const head = Math.ceil(count / 2);
+  const tail = count - head;
+  return [...Array.from({ length: head }, (_, i) => i), ...Array.from({ length: tail }, (_, i) => total - tail + i)];
+};
+
+/**
+ * The record itself when its size bound is within `maxBytes`; otherwise a copy with fewer members,
+ * links and keys (the most members that fit; keys take at most half of what the fixed part leaves)
+ * and the omitted counts set. At least one member (the earliest: the incident's root) stays, so a
+ * record whose fixed part alone is over the budget is returned over it (`fits: false`).
+ */
+export const fitIncidentRecord = (record: Incident, maxBytes: number): { readonly record: Incident; readonly fits: boolean } => {
+  if (incidentSizeBound(record) <= maxBytes) return { record, fits: true };
+  const room = maxBytes - fixedBytes(record);
+  // Keys: the longest prefix within half of the room (all of them if they fit there).
+  let keyRoom = Math.max(0, room / 2);
+  let keptKeys = 0;
+  for (const key of record.keys) {
+    const bytes = keyBytes(key);
+    if (bytes > keyRoom) break;
+    keyRoom -= bytes;
+    keptKeys += 1;
+  }
+  const keys = record.keys.slice(0, keptKeys);
+  const left = room - keys.reduce((sum, key) => sum + keyBytes(key), 0);
+  const lateOf = new Map(record.late.map((late) => [late.eventId, late]));
+  const build = (count: number) => {
+    const members = keptIndexes(record.members.length, count).map((i) => record.members[i] as Incident['members'][number]);
+    const listed = new Set(members.map((member) => member.eventId));
+    const links = record.links.filter((link) => listed.has(link.from) && listed.has(link.to));
+    const late = record.late.filter((entry) => listed.has(entry.eventId));
+    const bytes =
+      members.reduce((sum, member) => sum + memberBytes(member) + (lateOf.has(member.eventId) ? lateBytes(lateOf.get(member.eventId) as Incident['late'][number]) : 0), 0) +
+      links.reduce((sum, link) => sum + linkBytes(link), 0);
+    return { members, links, late, bytes };
+  };
+  // The most members that fit (their links shrink with them, so the size grows with the count).
+  let low = Math.min(1, record.members.length);
+  let high = record.members.length;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (build(mid).bytes <= left) low = mid;
+    else high = mid - 1;
+  }
+  const kept = build(low);
+  const cut: Incident = {
+    ...record,
+    members: kept.members,
+    links: kept.links,
+    keys,
+    late: kept.late,
+    membersOmitted: record.membersOmitted + record.members.length - kept.members.length,
+    linksOmitted: record.linksOmitted + record.links.length - kept.links.length,
+    keysOmitted: record.keysOmitted + record.keys.length - keys.length,
+  };
+  return { record: cut, fits: incidentSizeBound(cut) <= maxBytes };
+};
