@@ -63,5 +63,6 @@ export const incidentSchema = z.object({
   membersOmitted: avroInt().nonnegative().default(0),
   linksOmitted: avroInt().nonnegative().default(0),
   keysOmitted: avroInt().nonnegative().default(0),
+  absorbedOmitted: avroInt().nonnegative().default(0),
 });
 export type Incident = z.infer<typeof incidentSchema>;

@@ -57,7 +57,7 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
   /** The `correlated` record of a version, within the byte budget (a warning when its lists were cut). */
   const recordOf = (version: IncidentVersion, updatedAt: number, log: HandlerContext['log']): Incident => {
     const { record, fits } = fitIncidentRecord(toIncidentRecord(version, updatedAt), maxRecordBytes);
-    if (record.membersOmitted > 0 || record.linksOmitted > 0 || record.keysOmitted > 0 || !fits) {
+    if (record.membersOmitted > 0 || record.linksOmitted > 0 || record.keysOmitted > 0 || record.absorbedOmitted > 0 || !fits) {
       log.warn(
         {
           incidentId: record.incidentId,
@@ -66,6 +66,7 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
           membersOmitted: record.membersOmitted,
           linksOmitted: record.linksOmitted,
           keysOmitted: record.keysOmitted,
+          absorbedOmitted: record.absorbedOmitted,
           fits,
           maxRecordBytes,
         },

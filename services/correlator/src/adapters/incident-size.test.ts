@@ -17,7 +17,7 @@ const incidentArb: fc.Arbitrary<Incident> = fc
     keyValues: fc.uniqueArray(textArb.filter((t) => t.length > 0), { maxLength: 40 }),
     linkSeeds: fc.array(fc.tuple(fc.nat(), fc.nat(), textArb.filter((t) => t.length > 0)), { maxLength: 80 }),
     tactics: fc.array(textArb, { maxLength: 4 }),
-    absorbed: fc.array(textArb, { maxLength: 4 }),
+    absorbed: fc.array(textArb, { maxLength: 40 }),
     late: fc.boolean(),
   })
   .map(({ ids, titles, keyValues, linkSeeds, tactics, absorbed, late }) =>
@@ -89,13 +89,15 @@ describe('incident record size', () => {
         const listed = new Set(cut.members.map((member) => member.eventId));
         expect(cut.links).toEqual(record.links.filter((link) => listed.has(link.from) && listed.has(link.to)));
         expect(cut.keys).toEqual(record.keys.slice(0, cut.keys.length));
+        expect(cut.absorbed).toEqual(record.absorbed.slice(0, cut.absorbed.length));
         expect(cut.late).toEqual(record.late.filter((late) => listed.has(late.eventId)));
-        expect([cut.membersOmitted, cut.linksOmitted, cut.keysOmitted]).toEqual([
+        expect([cut.membersOmitted, cut.linksOmitted, cut.keysOmitted, cut.absorbedOmitted]).toEqual([
           record.members.length - cut.members.length,
           record.links.length - cut.links.length,
           record.keys.length - cut.keys.length,
+          record.absorbed.length - cut.absorbed.length,
         ]);
-        expect([cut.sources, cut.tactics, cut.absorbed, cut.hotKeys]).toEqual([record.sources, record.tactics, record.absorbed, record.hotKeys]);
+        expect([cut.sources, cut.tactics, cut.hotKeys]).toEqual([record.sources, record.tactics, record.hotKeys]);
       }),
     );
   });

@@ -6,9 +6,9 @@ import type { Incident } from '@seam/schemas';
  * the broker default `max.message.bytes`, 1 MiB): at ~235 B per member a version of ~4,500 members no
  * longer fits, the produce fails, and the stage stops and retries it forever. Over the budget, the
  * record lists the earliest and the latest members (the start of the incident and what it does now),
- * the links between listed members and the first keys, and says how many it left out
- * (`membersOmitted`, `linksOmitted`, `keysOmitted`). Everything else (sources, which counts every
- * member, tactics, hybrid, hot keys, absorbed ids) stays whole.
+ * the links between listed members, the first keys and the first absorbed ids, and says how many
+ * it left out (`membersOmitted`, `linksOmitted`, `keysOmitted`, `absorbedOmitted`). Everything else
+ * (sources, which counts every member, tactics, hybrid, hot keys) stays whole.
  */
 
 /** Upper bound of a varint-prefixed Avro string (length < 2^28: at most 5 bytes of length). */
@@ -24,7 +24,7 @@ const keyBytes = (key: Incident['keys'][number]): number => ENUM + str(key.value
 const linkBytes = (link: Incident['links'][number]): number => str(link.from) + str(link.to) + ENUM + str(link.value);
 const lateBytes = (late: Incident['late'][number]): number => str(late.eventId) + LONG + LONG;
 
-/** The record without its three cuttable lists (members with their late entries, links, keys). */
+/** The record without its cuttable lists (members with their late entries, links, keys, absorbed). */
 const fixedBytes = (record: Incident): number =>
   str(record.incidentId) +
   LONG + // version
@@ -36,14 +36,13 @@ const fixedBytes = (record: Incident): number =>
   Object.keys(record.sources).reduce((sum, source) => sum + str(source) + INT, 0) +
   BLOCKS +
   record.tactics.reduce((sum, tactic) => sum + str(tactic), 0) +
-  BLOCKS +
-  record.absorbed.reduce((sum, id) => sum + str(id), 0) +
+  BLOCKS + // absorbed
   INT + // mergedInto union branch
   (record.mergedInto === null ? 0 : str(record.mergedInto)) +
   BLOCKS +
   record.hotKeys.reduce((sum, key) => sum + ENUM + str(key.value) + INT + LONG, 0) +
   BLOCKS + // late
-  3 * INT; // the omitted counts
+  4 * INT; // the omitted counts
 
 /** An upper bound of the record's Avro binary encoding (bytes; the registry's 5-byte header not included). */
 export const incidentSizeBound = (record: Incident): number =>
@@ -51,7 +50,21 @@ export const incidentSizeBound = (record: Incident): number =>
   record.members.reduce((sum, member) => sum + memberBytes(member), 0) +
   record.late.reduce((sum, late) => sum + lateBytes(late), 0) +
   record.keys.reduce((sum, key) => sum + keyBytes(key), 0) +
-  record.links.reduce((sum, link) => sum + linkBytes(link), 0);
+  record.links.reduce((sum, link) => sum + linkBytes(link), 0) +
+  record.absorbed.reduce((sum, id) => sum + str(id), 0);
+
+/** The longest prefix of `items` whose sizes add up to at most `room`. */
+const prefixWithin = <T>(items: readonly T[], size: (item: T) => number, room: number): { readonly kept: T[]; readonly bytes: number } => {
+  let bytes = 0;
+  let count = 0;
+  for (const item of items) {
+    const next = bytes + size(item);
+    if (next > room) break;
+    bytes = next;
+    count += 1;
+  }
+  return { kept: items.slice(0, count), bytes };
+};
 
 /** The first `count` members of a kept set: half from the start, the rest from the end. */
 const keptIndexes = (total: number, count: number): number[] => {
@@ -62,24 +75,17 @@ const keptIndexes = (total: number, count: number): number[] => {
 
 /**
  * The record itself when its size bound is within `maxBytes`; otherwise a copy with fewer members,
- * links and keys (the most members that fit; keys take at most half of what the fixed part leaves)
- * and the omitted counts set. At least one member (the earliest: the incident's root) stays, so a
+ * links, keys and absorbed ids (absorbed ids take at most a quarter of what the fixed part leaves,
+ * keys at most half of the rest, the members as many as fit in what remains) and the omitted counts
+ * set. At least one member (the earliest: the incident's root) stays, so a
  * record whose fixed part alone is over the budget is returned over it (`fits: false`).
  */
 export const fitIncidentRecord = (record: Incident, maxBytes: number): { readonly record: Incident; readonly fits: boolean } => {
   if (incidentSizeBound(record) <= maxBytes) return { record, fits: true };
   const room = maxBytes - fixedBytes(record);
-  // Keys: the longest prefix within half of the room (all of them if they fit there).
-  let keyRoom = Math.max(0, room / 2);
-  let keptKeys = 0;
-  for (const key of record.keys) {
-    const bytes = keyBytes(key);
-    if (bytes > keyRoom) break;
-    keyRoom -= bytes;
-    keptKeys += 1;
-  }
-  const keys = record.keys.slice(0, keptKeys);
-  const left = room - keys.reduce((sum, key) => sum + keyBytes(key), 0);
+  const absorbed = prefixWithin(record.absorbed, str, Math.max(0, room / 4));
+  const keys = prefixWithin(record.keys, keyBytes, Math.max(0, (room - absorbed.bytes) / 2));
+  const left = room - absorbed.bytes - keys.bytes;
   const lateOf = new Map(record.late.map((late) => [late.eventId, late]));
   const build = (count: number) => {
     const members = keptIndexes(record.members.length, count).map((i) => record.members[i] as Incident['members'][number]);
@@ -104,11 +110,13 @@ export const fitIncidentRecord = (record: Incident, maxBytes: number): { readonl
     ...record,
     members: kept.members,
     links: kept.links,
-    keys,
+    keys: keys.kept,
+    absorbed: absorbed.kept,
     late: kept.late,
     membersOmitted: record.membersOmitted + record.members.length - kept.members.length,
     linksOmitted: record.linksOmitted + record.links.length - kept.links.length,
-    keysOmitted: record.keysOmitted + record.keys.length - keys.length,
+    keysOmitted: record.keysOmitted + record.keys.length - keys.kept.length,
+    absorbedOmitted: record.absorbedOmitted + record.absorbed.length - absorbed.kept.length,
   };
   return { record: cut, fits: incidentSizeBound(cut) <= maxBytes };
 };

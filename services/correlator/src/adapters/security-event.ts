@@ -98,4 +98,5 @@ export const toIncidentRecord = (version: IncidentVersion, updatedAt: number): I
   membersOmitted: 0,
   linksOmitted: 0,
   keysOmitted: 0,
+  absorbedOmitted: 0,
 });
