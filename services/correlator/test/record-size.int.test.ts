@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import { schemas } from '@seam/schemas';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fitIncidentRecord } from '../src/adapters/incident-size';
+import { toIncidentRecord } from '../src/adapters/security-event';
+import { DEFAULT_MAX_RECORD_BYTES } from '../src/stage';
+import { CorrelationEngine, type IncidentVersion } from '../src/domain/index';
+
+/**
+ * A very large incident against a real broker's record limit: a topic created like `correlated`
+ * (no max.message.bytes of its own, so the broker's 1 MiB default) refuses the whole record and
+ * accepts it cut to the correlator's budget.
+ */
+
+const brokers = (process.env.KAFKA_BROKERS ?? '').split(',');
+const kafka = new Kafka({ clientId: 'correlator-record-size', brokers, logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+const producer = kafka.producer();
+const topic = `record-size-${randomBytes(4).toString('hex')}`;
+
+beforeAll(async () => {
+  await admin.connect();
+  await producer.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
+});
+
+afterAll(async () => {
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await producer.disconnect();
+  await admin.disconnect();
+});
+
+/** A deployment role active all day: one identity, an event every 30 s, one incident. */
+const busyRole = (members: number): IncidentVersion => {
+  let now = 0;
+  const engine = new CorrelationEngine({ debounceMs: 0 }, { now: () => now });
+  const T0 = Date.UTC(2026, 0, 1);
+  for (let i = 0; i < members; i += 1) {
+    engine.ingest({
+      eventId: `cloudtrail:0123456789abcdef0123456789abcdef-${i}`,
+      source: 'cloudtrail',
+      observedAt: T0 + i * 30_000,
+      title: 'AssumeRole by arn:aws:iam::123456789012:role/deploy-pipeline',
+      sourceSeverity: 30,
+      tactics: ['TA0004'],
+      ips: [],
+      identities: [{ canonical: 'deploy-pipeline', kind: 'iam-role-session' }],
+    });
+    now += 1;
+  }
+  engine.flush();
+  const last = engine.drain().at(-1);
+  if (last === undefined) throw new Error('no version');
+  return last;
+};
+
+describe('Incident record size against the broker', () => {
+  it('a 5,000-member incident: refused whole, accepted within the budget and read back with its counts', async () => {
+    const whole = toIncidentRecord(busyRole(5_000), Date.now());
+    const wholeBytes = schemas.Incident.type.toBuffer(whole);
+    expect(wholeBytes.length).toBeGreaterThan(1_048_576);
+    const refused = await producer.send({ topic, acks: -1, messages: [{ key: whole.incidentId, value: wholeBytes }] }).then(
+      () => 'accepted',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    expect(refused).toMatch(/too large|MESSAGE_TOO_LARGE|larger than/i);
+
+    const { record, fits } = fitIncidentRecord(whole, DEFAULT_MAX_RECORD_BYTES);
+    expect(fits).toBe(true);
+    await producer.send({ topic, acks: -1, messages: [{ key: record.incidentId, value: schemas.Incident.type.toBuffer(record) }] });
+
+    const consumer = kafka.consumer({ groupId: `${topic}-reader`, maxWaitTimeInMs: 200 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true });
+      const read = await new Promise<Buffer>((resolve) => {
+        void consumer.run({ eachMessage: ({ message }) => Promise.resolve(message.value !== null && resolve(message.value)) });
+      });
+      const back = schemas.Incident.type.fromBuffer(read) as typeof record;
+      expect(back.members.length + back.membersOmitted).toBe(5_000);
+      expect(back.membersOmitted).toBeGreaterThan(0);
+      expect(back.sources).toEqual({ cloudtrail: 5_000 });
+    } finally {
+      await consumer.disconnect();
+    }
+  }, 60_000);
+});
