@@ -69,10 +69,10 @@ interface RecordState {
   log: Logger | undefined;
 }
 
-/** A cut of processed records whose outputs are produced together, then whose last offset is resolved. */
 /** A batch handler's confirmation that a record's outputs were produced (BatchItemResult). */
 type AfterProduce = () => Promise<void> | void;
 
+/** A cut of processed records whose outputs are produced together, then whose last offset is resolved. */
 interface Chunk {
   readonly pending: Map<string, OutgoingMessage[]>;
   readonly dlqCounts: Map<ErrorClass, number>;
