@@ -75,7 +75,12 @@ describe('Incident record size against the broker', () => {
     try {
       await consumer.subscribe({ topic, fromBeginning: true });
       const read = await new Promise<Buffer>((resolve) => {
-        void consumer.run({ eachMessage: ({ message }) => Promise.resolve(message.value !== null && resolve(message.value)) });
+        void consumer.run({
+          eachMessage: ({ message }) => {
+            if (message.value !== null) resolve(message.value);
+            return Promise.resolve();
+          },
+        });
       });
       const back = schemas.Incident.type.fromBuffer(read) as typeof record;
       expect(back.members.length + back.membersOmitted).toBe(5_000);
