@@ -65,6 +65,30 @@ export const runAll = (events: readonly CorrelationEvent[], config: CorrelationC
   return out;
 };
 
+/**
+ * A deployment role active all day: one identity, an event every 30 s, so one incident of `members`
+ * members; its last (settled) version. ~235 B of Avro per member (a very large incident).
+ */
+export const busyRoleVersion = (members: number): IncidentVersion => {
+  const events = Array.from({ length: members }, (_, i): CorrelationEvent => ({
+    eventId: `cloudtrail:0123456789abcdef0123456789abcdef-${i}`,
+    source: 'cloudtrail',
+    observedAt: T0 + i * 30_000,
+    title: 'AssumeRole by arn:aws:iam::123456789012:role/deploy-pipeline',
+    sourceSeverity: 30,
+    tactics: ['TA0004'],
+    ips: [],
+    identities: [{ canonical: 'deploy-pipeline', kind: 'iam-role-session' }],
+  }));
+  // Ingested first and drained once: a tick per event would rebuild the growing incident each time.
+  const { engine } = engineWith({ debounceMs: 0 });
+  for (const event of events) engine.ingest(event);
+  engine.flush();
+  const last = engine.drain().at(-1);
+  if (last === undefined) throw new Error('no version');
+  return last;
+};
+
 /** What a compacted reader of the `correlated` topic ends with: last version per id, merged-away dropped. */
 export const compacted = (versions: readonly IncidentVersion[]): Map<string, IncidentVersion> => {
   const last = new Map<string, IncidentVersion>();

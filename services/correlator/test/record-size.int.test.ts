@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitIncidentRecord } from '../src/adapters/incident-size';
 import { toIncidentRecord } from '../src/adapters/security-event';
 import { DEFAULT_MAX_RECORD_BYTES } from '../src/stage';
-import { CorrelationEngine, type IncidentVersion } from '../src/domain/index';
+import { busyRoleVersion } from './fixtures';
 
 /**
  * A very large incident against a real broker's record limit: a topic created like `correlated`
@@ -31,33 +31,9 @@ afterAll(async () => {
   await admin.disconnect();
 });
 
-/** A deployment role active all day: one identity, an event every 30 s, one incident. */
-const busyRole = (members: number): IncidentVersion => {
-  let now = 0;
-  const engine = new CorrelationEngine({ debounceMs: 0 }, { now: () => now });
-  const T0 = Date.UTC(2026, 0, 1);
-  for (let i = 0; i < members; i += 1) {
-    engine.ingest({
-      eventId: `cloudtrail:0123456789abcdef0123456789abcdef-${i}`,
-      source: 'cloudtrail',
-      observedAt: T0 + i * 30_000,
-      title: 'AssumeRole by arn:aws:iam::123456789012:role/deploy-pipeline',
-      sourceSeverity: 30,
-      tactics: ['TA0004'],
-      ips: [],
-      identities: [{ canonical: 'deploy-pipeline', kind: 'iam-role-session' }],
-    });
-    now += 1;
-  }
-  engine.flush();
-  const last = engine.drain().at(-1);
-  if (last === undefined) throw new Error('no version');
-  return last;
-};
-
 describe('Incident record size against the broker', () => {
   it('a 5,000-member incident: refused whole, accepted within the budget and read back with its counts', async () => {
-    const whole = toIncidentRecord(busyRole(5_000), Date.now());
+    const whole = toIncidentRecord(busyRoleVersion(5_000), Date.now());
     const wholeBytes = schemas.Incident.type.toBuffer(whole);
     expect(wholeBytes.length).toBeGreaterThan(1_048_576);
     const refused = await producer.send({ topic, acks: -1, messages: [{ key: whole.incidentId, value: wholeBytes }] }).then(

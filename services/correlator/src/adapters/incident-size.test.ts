@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { incidentSchema, schemas, type Incident } from '@seam/schemas';
 import { describe, expect, it } from 'vitest';
-import { CorrelationEngine } from '../domain/index';
+import { busyRoleVersion } from '../../test/fixtures';
 import { fitIncidentRecord, incidentSizeBound } from './incident-size';
 import { toIncidentRecord } from './security-event';
 
@@ -103,26 +103,7 @@ describe('incident record size', () => {
   });
 
   it('an identity active all day: 5,000 members are ~1.2 MB of Avro, cut to the budget with the counts', () => {
-    let now = 0;
-    const engine = new CorrelationEngine({ debounceMs: 0 }, { now: () => now });
-    const T0 = Date.UTC(2026, 0, 1);
-    for (let i = 0; i < 5_000; i += 1) {
-      engine.ingest({
-        eventId: `cloudtrail:0123456789abcdef0123456789abcdef-${i}`,
-        source: 'cloudtrail',
-        observedAt: T0 + i * 30_000,
-        title: 'AssumeRole by arn:aws:iam::123456789012:role/deploy-pipeline',
-        sourceSeverity: 30,
-        tactics: ['TA0004'],
-        ips: [],
-        identities: [{ canonical: 'deploy-pipeline', kind: 'iam-role-session' }],
-      });
-      now += 1;
-    }
-    engine.flush();
-    const last = engine.drain().at(-1);
-    if (last === undefined) throw new Error('no version');
-    const whole = toIncidentRecord(last, T0);
+    const whole = toIncidentRecord(busyRoleVersion(5_000), 0);
     expect(avroBytes(whole)).toBeGreaterThan(1_048_576);
     const { record, fits } = fitIncidentRecord(whole, 900_000);
     expect(fits).toBe(true);

@@ -86,14 +86,14 @@ export const fitIncidentRecord = (record: Incident, maxBytes: number): { readonl
   const absorbed = prefixWithin(record.absorbed, str, Math.max(0, room / 4));
   const keys = prefixWithin(record.keys, keyBytes, Math.max(0, (room - absorbed.bytes) / 2));
   const left = room - absorbed.bytes - keys.bytes;
-  const lateOf = new Map(record.late.map((late) => [late.eventId, late]));
   const build = (count: number) => {
     const members = keptIndexes(record.members.length, count).map((i) => record.members[i] as Incident['members'][number]);
     const listed = new Set(members.map((member) => member.eventId));
     const links = record.links.filter((link) => listed.has(link.from) && listed.has(link.to));
     const late = record.late.filter((entry) => listed.has(entry.eventId));
     const bytes =
-      members.reduce((sum, member) => sum + memberBytes(member) + (lateOf.has(member.eventId) ? lateBytes(lateOf.get(member.eventId) as Incident['late'][number]) : 0), 0) +
+      members.reduce((sum, member) => sum + memberBytes(member), 0) +
+      late.reduce((sum, entry) => sum + lateBytes(entry), 0) +
       links.reduce((sum, link) => sum + linkBytes(link), 0);
     return { members, links, late, bytes };
   };
