@@ -7,7 +7,7 @@ import type { ActionRecord } from '@seam/schemas/records/action';
 import type { Verdict } from '@seam/schemas/records/verdict';
 import type { Logger } from 'pino';
 import type { ActionStatus, Actor, ApprovalsBackend, EditableParameter, PendingActionView, TransitionResult } from './approvals/backend';
-import { toRecord, toView, transition, type StoredAction } from './domain/action';
+import { recordsOf, toRecord, toView, transition, type StoredAction } from './domain/action';
 import { plan, subjectsOf, type Candidate } from './domain/plan';
 import { approve as approveAction, edit as editAction, expireIfDue, reject as rejectAction, type ApprovalOutcome } from './domain/approval';
 import { decide, rateWindow, subjectViolation, type Policy, type Subjects } from './domain/policy';
@@ -74,10 +74,10 @@ export class ActionLifecycle implements ApprovalsBackend {
     for (const candidate of candidates) {
       const existing = await this.o.store.get(candidate.actionId);
       if (existing !== undefined) {
-        // Redelivery: the same state again (consumers dedupe on actionId + sequence); an execution
-        // interrupted by a crash is resumed through its claim, and its `executing` record is produced
-        // again first: the crash may have come before the first one reached the topic.
-        records.push(toRecord(existing));
+        // Redelivery: every state so far again (consumers dedupe on actionId + sequence), since the
+        // crash may have come before any of them reached the topic; an execution interrupted by a
+        // crash is then resumed through its claim.
+        records.push(...recordsOf(existing));
         if (existing.status === 'executing') toRun.push(existing);
         continue;
       }
@@ -85,7 +85,7 @@ export class ActionLifecycle implements ApprovalsBackend {
       const action = await this.decideNew(policy, verdict, candidate, now);
       if (!(await this.o.store.create(action))) {
         const raced = await this.o.store.get(candidate.actionId);
-        if (raced !== undefined) records.push(toRecord(raced));
+        if (raced !== undefined) records.push(...recordsOf(raced));
         continue;
       }
       records.push(toRecord(action));
@@ -149,7 +149,7 @@ export class ActionLifecycle implements ApprovalsBackend {
    * Claims each action (SET NX), runs the claimed ones (Security Hub ones batched), records the
    * outcome on the claim, then commits the final state. Returns the final actions.
    */
-  private async runClaimed(actions: readonly StoredAction[]): Promise<StoredAction[]> {
+  private async runClaimed(actions: readonly StoredAction[], outbox = false): Promise<StoredAction[]> {
     const finals: StoredAction[] = [];
     const toExecute: StoredAction[] = [];
     const known = new Map<string, ExecutionResult>();
@@ -187,7 +187,7 @@ export class ActionLifecycle implements ApprovalsBackend {
       if (result === undefined) continue;
       if (!known.has(action.actionId)) await this.o.store.completeClaim(action.actionId, this.o.owner, { ...result }, this.now());
       const done = await this.o.store.update(action.actionId, (a) =>
-        a.status === 'executing' ? transition(a, result.ok ? 'succeeded' : 'failed', { actor: SYSTEM, at: this.now(), result: { ...result } }) : null);
+        a.status === 'executing' ? transition(a, result.ok ? 'succeeded' : 'failed', { actor: SYSTEM, at: this.now(), result: { ...result } }) : null, { outbox });
       if (done !== undefined) finals.push(done.after);
       this.o.log.info({ actionId: action.actionId, kind: action.kind, ok: result.ok }, 'action executed');
     }
@@ -254,9 +254,9 @@ export class ActionLifecycle implements ApprovalsBackend {
         return null;
       }
       return next;
-    });
+    }, { outbox: true });
     if (updated === undefined) return { ok: false, error: 'not_found', message: 'no such action' };
-    if (updated.changed && updated.after.sequence !== updated.before.sequence) await this.o.emit([toRecord(updated.after)]);
+    if (updated.changed && updated.after.sequence !== updated.before.sequence) await this.emitOutside([updated.after]);
     if (failure !== undefined) return { ok: false, ...failure };
     if (updated.after.status === 'approved' && updated.before.status !== 'approved') this.track(this.executeApproved(actionId));
     return { ok: true, action: toView(updated.after) };
@@ -276,6 +276,16 @@ export class ActionLifecycle implements ApprovalsBackend {
   }
 
   // ---- outside the loop: approved executions, expiry -------------------------------------------
+
+  /**
+   * Produces the current records of actions changed outside the consume loop, then takes them off
+   * the store's unsent list (their update put them there in the same transaction).
+   */
+  private async emitOutside(actions: readonly StoredAction[]): Promise<void> {
+    if (actions.length === 0) return;
+    await this.o.emit(actions.map(toRecord));
+    await this.o.store.sent(actions);
+  }
 
   private track(promise: Promise<unknown>): void {
     const p = promise.catch((error: unknown) => this.o.log.error({ err: errorText(error) }, 'background action failed')).finally(() => this.inflight.delete(p));
@@ -298,26 +308,44 @@ export class ActionLifecycle implements ApprovalsBackend {
       if (a.status !== 'approved') return null;
       if (violation !== null) return transition(a, 'rejected', { actor: 'policy', at: now, rule: violation.rule, reason: violation.reason, result: { ok: false, message: violation.reason, externalId: null } });
       return transition(a, 'executing', { actor: SYSTEM, at: now });
-    });
+    }, { outbox: true });
     if (started?.changed !== true) return;
-    await this.o.emit([toRecord(started.after)]);
+    await this.emitOutside([started.after]);
     if (started.after.status !== 'executing') return;
-    const finals = await this.runClaimed([started.after]);
-    if (finals.length > 0) await this.o.emit(finals.map(toRecord));
+    await this.emitOutside(await this.runClaimed([started.after], true));
   }
 
-  /** Expires proposals past their window; resumes approved actions a crash left behind. */
+  /**
+   * Expires proposals past their window; produces again the records a crash kept from the topic
+   * (listed unsent for longer than a lease); resumes approved and executing actions a crash left
+   * behind (executions through their claims, so never twice).
+   */
   async sweep(): Promise<number> {
     const now = this.now();
     let changed = 0;
     for (const id of await this.o.store.expiredPendingIds(now)) {
-      const updated = await this.o.store.update(id, (a) => expireIfDue(a, now));
+      const updated = await this.o.store.update(id, (a) => expireIfDue(a, now), { outbox: true });
       if (updated?.changed === true) {
         changed++;
-        await this.o.emit([toRecord(updated.after)]);
+        await this.emitOutside([updated.after]);
       }
     }
+    const unsent = await this.o.store.unsent(now - this.o.leaseMs);
+    for (const state of unsent) {
+      const action = await this.o.store.get(state.actionId);
+      // Every record so far: consumers dedupe on actionId + sequence.
+      if (action !== undefined) await this.o.emit(recordsOf(action));
+    }
+    await this.o.store.sent(unsent);
     for (const id of await this.o.store.approvedIds(now - this.o.leaseMs)) this.track(this.executeApproved(id));
+    for (const id of await this.o.store.executingIds(now - this.o.leaseMs)) this.track(this.resumeExecuting(id));
     return changed;
+  }
+
+  /** An execution its owner left (crash, failed produce): finish it through the claim and produce the outcome. */
+  private async resumeExecuting(actionId: string): Promise<void> {
+    const action = await this.o.store.get(actionId);
+    if (action?.status !== 'executing') return;
+    await this.emitOutside(await this.runClaimed([action], true));
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Actor } from '../src/approvals/backend';
-import { toRecord, type StoredAction } from '../src/domain/action';
+import { recordsOf, toRecord, type StoredAction } from '../src/domain/action';
 import { approve, edit, expireIfDue, reject } from '../src/domain/approval';
 import { policyWith, T0 } from './fixtures';
 
@@ -56,5 +56,20 @@ describe('approval rules', () => {
     expect(edit(approved, alice, T0, policy.actions['ssm.automation'], { Action: 'Release' })).toMatchObject({ error: 'invalid' });
     expect(edit(approved, alice, T0, policy.actions['ssm.automation'], { DocumentName: 'AWS-Other' })).toMatchObject({ error: 'invalid' });
     expect(asAction(edit(approved, alice, T0, policy.actions['ssm.automation'], { Action: 'Contain' }))).toMatchObject({ status: 'proposed', sequence: 2, approvals: [] });
+  });
+
+  it('keeps the record of every sequence, so a redelivery can produce the whole history again', () => {
+    // An action stored before `records` existed: only its current record is known.
+    expect(recordsOf(proposal()).map((r) => `${r.state}#${r.sequence}`)).toEqual(['proposed#1']);
+    const start = proposal();
+    const created = { ...start, records: [toRecord(start)] };
+    const edited = asAction(edit(created, alice, T0 + 10, policyWith().actions['ssm.automation'], { Action: 'Contain' }));
+    const one = asAction(approve(edited, alice, T0 + 20));
+    const two = asAction(approve(one, bob, T0 + 30));
+        expect(recordsOf(two).map((r) => `${r.state}#${r.sequence}`)).toEqual(['proposed#1', 'proposed#2', 'approved#3']);
+    // Each one as produced at its time, not the current state relabelled.
+    expect(recordsOf(two).map((r) => r.actor)).toEqual(['system', 'bearer:alice', 'slack:bob']);
+    expect(recordsOf(two).map((r) => r.at)).toEqual([T0, T0 + 10, T0 + 30]);
+    expect(recordsOf(two).at(-1)).toEqual(toRecord(two));
   });
 });

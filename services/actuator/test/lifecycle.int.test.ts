@@ -66,13 +66,14 @@ afterEach(async () => {
   for (const store of stores.splice(0)) await store.purge();
 });
 
-function build(policy: Policy, options: { now?: () => number; leaseMs?: number; owner?: string; store?: RedisActionStore } = {}) {
+function build(policy: Policy, options: { now?: () => number; leaseMs?: number; owner?: string; store?: RedisActionStore; emitFails?: () => boolean } = {}) {
   const store = options.store ?? new RedisActionStore({ redis, prefix: `t-${randomUUID().slice(0, 8)}:` });
   stores.push(store);
   const emitted: ActionRecord[] = [];
   const lifecycle = new ActionLifecycle({
     store, policy: () => policy, executors, securityHub: hub, log,
     emit: (records) => {
+      if (options.emitFails?.() === true) return Promise.reject(new Error('produce failed (test)'));
       emitted.push(...records);
       return Promise.resolve();
     },
@@ -85,7 +86,7 @@ const notesOn = (offense: number) => qradar.state.recordedWrites('offense.note')
 const states = (records: readonly ActionRecord[], id: string) => records.filter((r) => r.actionId === id).map((r) => `${r.state}#${r.sequence}`);
 
 describe('consume path', () => {
-  it('assist: notes at once, other actions proposed; a redelivered verdict acts once and re-emits the same states', async () => {
+  it('assist: notes at once, other actions proposed; a redelivered verdict acts once and re-emits every state so far', async () => {
     const { lifecycle } = build(policyWith());
     const v = verdict();
     const first = await lifecycle.handleVerdict(v);
@@ -94,8 +95,10 @@ describe('consume path', () => {
     expect(states(first, note)).toEqual(['executing#1', 'succeeded#2']);
     expect(states(first, ssm)).toEqual(['proposed#1']);
     expect(first.find((r) => r.actionId === note && r.state === 'succeeded')).toMatchObject({ kind: 'qradar_note', actor: 'system', policyRule: 'qradar.note.phase=assist', result: { ok: true } });
+    // As after a crash between storing and producing: the redelivery must not leave executing#1 out.
     const again = await lifecycle.handleVerdict(v);
-    expect(states(again, note)).toEqual(['succeeded#2']);
+    expect(states(again, note)).toEqual(['executing#1', 'succeeded#2']);
+    expect(again.filter((r) => r.actionId === note)).toEqual(first.filter((r) => r.actionId === note));
     expect(states(again, ssm)).toEqual(['proposed#1']);
     expect(notesOn(15)).toHaveLength(1);
     expect(aws.state.calls.list({ operation: 'StartAutomationExecution' })).toHaveLength(0);
@@ -167,8 +170,8 @@ describe('QRadar notes across verdict versions', () => {
     const same = noteActionIdFor('inc-1', '15', 'Seam verdict: high');
     await lifecycle.handleVerdict(verdict({ verdictVersion: 1, actions: noteOnly('Seam verdict: high') }));
     const again = await lifecycle.handleVerdict(verdict({ verdictVersion: 2, actions: noteOnly('Seam verdict: high') }));
-    // The existing action's state is produced again (same sequence), nothing is executed.
-    expect(states(again, same)).toEqual(['succeeded#2']);
+    // The existing action's states are produced again (same sequences), nothing is executed.
+    expect(states(again, same)).toEqual(['executing#1', 'succeeded#2']);
     expect(notesOn(15)).toHaveLength(1);
     const changed = await lifecycle.handleVerdict(verdict({ verdictVersion: 3, actions: noteOnly('Seam verdict: critical') }));
     expect(states(changed, noteActionIdFor('inc-1', '15', 'Seam verdict: critical'))).toEqual(['executing#1', 'succeeded#2']);
@@ -233,6 +236,51 @@ describe('approvals', () => {
     expect(states(emitted, assign)).toEqual(['expired#2']);
     expect(await lifecycle.list({ status: 'proposed' })).toHaveLength(0);
     expect(qradar.state.recordedWrites('offense.update')).toHaveLength(0);
+  });
+
+  it('a state stored but never produced (crash before the emit) is produced by the sweeper after a lease, once', async () => {
+    let now = T0;
+    let failing = false;
+    const { lifecycle, emitted } = build(policyWith(), { now: () => now, emitFails: () => failing });
+    await lifecycle.handleVerdict(verdict());
+    failing = true;
+    await expect(lifecycle.reject(ssmId, alice, 'not this host')).rejects.toThrow('produce failed (test)');
+    failing = false;
+    expect((await lifecycle.get(ssmId))?.status).toBe('rejected');
+    await lifecycle.sweep();
+    // Within the lease the writer may still be producing it itself.
+    expect(states(emitted, ssmId)).toEqual([]);
+    now += 5_001;
+    await lifecycle.sweep();
+    expect(states(emitted, ssmId)).toEqual(['proposed#1', 'rejected#2']);
+    await lifecycle.sweep();
+    expect(states(emitted, ssmId)).toEqual(['proposed#1', 'rejected#2']);
+  });
+
+  it('an approved action left executing (its executing record failed to produce): the sweeper produces it and finishes the execution once', async () => {
+    let now = T0;
+    let failing = false;
+    const { lifecycle, emitted } = build(policyWith(), { now: () => now, emitFails: () => failing });
+    await lifecycle.handleVerdict(verdict());
+    await lifecycle.approve(ssmId, alice);
+    await lifecycle.approve(ssmId, bob);
+    failing = true;
+    await lifecycle.idle();
+    failing = false;
+    expect((await lifecycle.get(ssmId))?.status).toBe('executing');
+    expect(states(emitted, ssmId)).toEqual(['approved#2']);
+    expect(aws.state.calls.list({ operation: 'StartAutomationExecution' })).toHaveLength(0);
+    await lifecycle.sweep();
+    await lifecycle.idle();
+    expect(states(emitted, ssmId)).toEqual(['approved#2']);
+    now += 5_001;
+    await lifecycle.sweep();
+    await lifecycle.idle();
+    expect(states(emitted, ssmId)).toEqual(['approved#2', 'proposed#1', 'approved#2', 'executing#3', 'succeeded#4']);
+    expect(aws.state.calls.list({ operation: 'StartAutomationExecution' })).toHaveLength(1);
+    await lifecycle.sweep();
+    await lifecycle.idle();
+    expect(states(emitted, ssmId)).toHaveLength(5);
   });
 
   it('reject and edit: edits only within the policy bounds, and they reset approvals', async () => {
@@ -324,10 +372,13 @@ describe('claims and crash reconciliation', () => {
     const v = verdict({ actions: [{ kind: 'qradar_note', target: '16', parameters: { note_text: 'n' }, rationale: 'r' }] });
     const id = noteActionIdFor('inc-1', '16', 'n');
     await lifecycle.handleVerdict(v);
-    // Lose the action record (as if the commit never happened), keep the claim.
-    await store.update(id, (a) => ({ ...a, status: 'executing' }));
+    // Lose the final state (as if its commit never happened), keep the claim.
+    await store.update(id, (a) => {
+      const { result: _lost, ...rest } = a;
+      return { ...rest, status: 'executing', sequence: 1, history: a.history.slice(0, 1), records: a.records?.slice(0, 1) ?? [] };
+    });
     const out = await lifecycle.handleVerdict(v);
-    expect(out.filter((r) => r.actionId === id).map((r) => r.state)).toEqual(['executing', 'succeeded']);
+    expect(states(out, id)).toEqual(['executing#1', 'succeeded#2']);
     expect(notesOn(16)).toHaveLength(1);
   });
 });

@@ -15,6 +15,8 @@ export interface Claim {
 
 const OUTCOME_TTL_MS = 30 * 24 * 3600_000;
 
+const unsentMember = (s: { actionId: string; sequence: number }): string => `${s.actionId}#${s.sequence}`;
+
 export class RedisActionStore {
   private readonly redis: RedisClient;
   private readonly base: string;
@@ -60,6 +62,11 @@ export class RedisActionStore {
 
   private async index(before: StoredAction | undefined, after: StoredAction): Promise<void> {
     const multi = this.redis.multi();
+    this.indexInto(multi, before, after);
+    await multi.exec();
+  }
+
+  private indexInto(multi: ReturnType<RedisClient['multi']>, before: StoredAction | undefined, after: StoredAction): void {
     const id = after.actionId;
     if (before === undefined) multi.zadd(this.key('all'), after.proposedAt, id);
     if (after.status === 'proposed') {
@@ -71,18 +78,22 @@ export class RedisActionStore {
     }
     if (after.status === 'approved') multi.zadd(this.key('approved'), after.at, id);
     else multi.zrem(this.key('approved'), id);
-    await multi.exec();
+    if (after.status === 'executing') multi.zadd(this.key('executing'), after.at, id);
+    else multi.zrem(this.key('executing'), id);
   }
 
   /**
    * Optimistic read-modify-write: `change` returns the new action or null (no change). Returns
-   * the stored result (or undefined when the action does not exist).
+   * the stored result (or undefined when the action does not exist). The new state and its indexes
+   * are one transaction. With `outbox`, the same transaction also lists the action as unsent: the
+   * caller produces its records itself (outside the consume loop) and then calls `sent`; what a
+   * crash left listed is produced again by the sweeper (`unsentIds`).
    */
-  update(actionId: string, change: (action: StoredAction) => StoredAction | null): Promise<{ before: StoredAction; after: StoredAction; changed: boolean } | undefined> {
-    return this.serial(() => this.updateNow(actionId, change));
+  update(actionId: string, change: (action: StoredAction) => StoredAction | null, options: { outbox?: boolean } = {}): Promise<{ before: StoredAction; after: StoredAction; changed: boolean } | undefined> {
+    return this.serial(() => this.updateNow(actionId, change, options.outbox === true));
   }
 
-  private async updateNow(actionId: string, change: (action: StoredAction) => StoredAction | null): Promise<{ before: StoredAction; after: StoredAction; changed: boolean } | undefined> {
+  private async updateNow(actionId: string, change: (action: StoredAction) => StoredAction | null, outbox: boolean): Promise<{ before: StoredAction; after: StoredAction; changed: boolean } | undefined> {
     const key = this.key('a', actionId);
     for (let attempt = 0; attempt < 20; attempt++) {
       await this.redis.watch(key);
@@ -97,9 +108,11 @@ export class RedisActionStore {
         await this.redis.unwatch();
         return { before, after: before, changed: false };
       }
-      const result = await this.redis.multi().set(key, JSON.stringify(after)).exec();
+      const multi = this.redis.multi().set(key, JSON.stringify(after));
+      this.indexInto(multi, before, after);
+      if (outbox && after.sequence !== before.sequence) multi.zadd(this.key('unsent'), after.at, unsentMember(after));
+      const result = await multi.exec();
       if (result === null) continue; // someone else changed it: read again
-      await this.index(before, after);
       return { before, after, changed: true };
     }
     throw new Error(`action ${actionId}: too much contention`);
@@ -118,6 +131,28 @@ export class RedisActionStore {
 
   async expiredPendingIds(now: number, limit = 100): Promise<string[]> {
     return this.redis.zrangebyscore(this.key('pending'), 0, now, 'LIMIT', 0, limit);
+  }
+
+  /**
+   * States listed unsent at or before `olderThan`: a crash came between storing them and producing
+   * their records. One entry per (action, sequence), so marking one state sent never hides a later one.
+   */
+  async unsent(olderThan: number, limit = 100): Promise<{ actionId: string; sequence: number }[]> {
+    const members = await this.redis.zrangebyscore(this.key('unsent'), 0, olderThan, 'LIMIT', 0, limit);
+    return members.map((m) => {
+      const at = m.lastIndexOf('#');
+      return { actionId: m.slice(0, at), sequence: Number(m.slice(at + 1)) };
+    });
+  }
+
+  /** The records of these states reached the topic. */
+  async sent(states: readonly { actionId: string; sequence: number }[]): Promise<void> {
+    if (states.length > 0) await this.redis.zrem(this.key('unsent'), ...states.map(unsentMember));
+  }
+
+  /** Actions executing since at or before `olderThan` (an owner that crashed mid-execution leaves them so). */
+  async executingIds(olderThan: number, limit = 100): Promise<string[]> {
+    return this.redis.zrangebyscore(this.key('executing'), 0, olderThan, 'LIMIT', 0, limit);
   }
 
   async approvedIds(olderThan: number, limit = 100): Promise<string[]> {

@@ -27,6 +27,13 @@ export interface StoredAction {
   result?: { ok: boolean; message: string; externalId: string | null };
   /** Actor, transition and reason of each change, for the audit trail. */
   history: { status: ActionStatus; actor: string; at: number; reason?: string }[];
+  /**
+   * The ActionRecord of every sequence so far, as produced. A redelivered verdict produces them all
+   * again: a crash after the state was stored but before its records reached the topic would
+   * otherwise leave a gap (e.g. `succeeded#2` without `executing#1`). Absent on actions stored
+   * before this field existed.
+   */
+  records?: ActionRecord[];
 }
 
 /** A state change applied to a copy: sequence + 1, who/when/why recorded. */
@@ -45,7 +52,14 @@ export function transition(
     history: [...action.history, { status, actor: change.actor, at: change.at, ...(change.reason === undefined ? {} : { reason: change.reason }) }],
   };
   if (change.result !== undefined) next.result = change.result;
+  next.records = [...(action.records ?? []), toRecord(next)];
   return next;
+}
+
+/** Every record of this action's history, in sequence order (only the current one for old actions). */
+export function recordsOf(action: StoredAction): ActionRecord[] {
+  const records = action.records ?? [];
+  return records.length > 0 && records.at(-1)?.sequence === action.sequence ? records : [toRecord(action)];
 }
 
 export const TERMINAL: ReadonlySet<ActionStatus> = new Set(['rejected', 'expired', 'succeeded', 'failed', 'shadow']);
