@@ -93,7 +93,10 @@ await admin.connect();
 const run = randomUUID().slice(0, 8);
 const topicsCreated: string[] = [];
 const redis = new Redis(redisUrl);
-const prefix = `bench-corr-${run}:`;
+// As short as production's default `seam:`: every state key carries the prefix, so a longer one
+// would add its extra length ~3.6 times to the bytes per live event.
+const prefix = `b${run.slice(0, 4)}:`;
+const floorPrefix = `f${run.slice(0, 4)}:`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function createTopic(a: Admin, topic: string): Promise<void> {
@@ -306,7 +309,7 @@ async function floor({ input }: CorrelatorInput): Promise<{ perSecond: number; m
       input,
       output,
       group,
-      prefix: `${prefix}floor:`,
+      prefix: floorPrefix,
       extra: { CORRELATOR_FLOOR_VERSIONS: String(floorVersions) },
     }),
   );
@@ -316,7 +319,7 @@ async function floor({ input }: CorrelatorInput): Promise<{ perSecond: number; m
     return { perSecond: main.perSecond, memPerEvent };
   } finally {
     await stop(children);
-    await deleteKeys(`${prefix}floor:*`);
+    await deleteKeys(`${floorPrefix}*`);
   }
 }
 
