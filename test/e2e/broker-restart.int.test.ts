@@ -15,7 +15,7 @@ import { REPLAY_CORRELATOR_SETTINGS } from '@seam/infra/pipeline/replay-settings
 import { PipelineRun, type FeedOutcome } from '@seam/infra/pipeline/run';
 import { freePort } from '@seam/infra/pipeline/supervisor';
 import { waitUntilScored, type WaitOutcome } from '@seam/infra/pipeline/wait';
-import { ActionHistory, checkOutcome, expectNoActionTwice, expectNoRestarts, expectNothingLost, faultExtra, describeOutcome, env, faultSeed, infraScript, loadLines, repoRoot, type OutcomeCheck } from './fault-support';
+import { ActionHistory, checkOutcome, expectEveryVerdictActedOn, waitUntilActedOn, expectNoActionTwice, expectNoRestarts, expectNothingLost, faultExtra, describeOutcome, env, faultSeed, infraScript, loadLines, repoRoot, type OutcomeCheck } from './fault-support';
 
 const seed = faultSeed();
 const lines = loadLines(4, seed);
@@ -53,6 +53,7 @@ beforeAll(async () => {
   [fed] = await Promise.all([feeding, outageDone]);
   process.stdout.write(`[broker-restart] fed ${fed.fed.length} in ${Date.now() - t0} ms; outage ${JSON.stringify(outage)}; stragglers ${fed.stragglers.length}\n`);
   waited = await waitUntilScored(run, fed.fed, Date.now() + 120_000);
+  await waitUntilActedOn(run, history, Date.now() + 60_000);
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   check = checkOutcome(run, fed.fed, history);
   process.stdout.write(`${describeOutcome('broker-restart', seed, check, `wall=${Date.now() - started}ms`)}\n`);
@@ -84,5 +85,9 @@ describe('the broker stopped and started again during a replay', () => {
   it('ran no action twice and kept every action history consistent', () => {
     expect(check.actions).toBeGreaterThan(0);
     expectNoActionTwice(check);
+  });
+
+  it('acted on every final verdict: each action the plan gives for it has a record', () => {
+    expectEveryVerdictActedOn(check);
   });
 });

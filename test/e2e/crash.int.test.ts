@@ -13,7 +13,7 @@ import { REPLAY_CORRELATOR_SETTINGS } from '@seam/infra/pipeline/replay-settings
 import { PipelineRun, type FeedOutcome } from '@seam/infra/pipeline/run';
 import { SERVICE_NAMES, type ServiceName } from '@seam/infra/pipeline/services';
 import { waitUntilScored, type WaitOutcome } from '@seam/infra/pipeline/wait';
-import { ActionHistory, checkOutcome, expectNoActionTwice, expectNothingLost, faultExtra, describeOutcome, faultSeed, loadLines, repoRoot, sharedEndpoints, type OutcomeCheck } from './fault-support';
+import { ActionHistory, checkOutcome, expectEveryVerdictActedOn, waitUntilActedOn, expectNoActionTwice, expectNothingLost, faultExtra, describeOutcome, faultSeed, loadLines, repoRoot, sharedEndpoints, type OutcomeCheck } from './fault-support';
 
 const seed = faultSeed();
 const lines = loadLines(8, seed);
@@ -53,6 +53,7 @@ beforeAll(async () => {
   [fed] = await Promise.all([feeding, chaos]);
   process.stdout.write(`[crash] fed ${fed.fed.length} in ${Date.now() - t0} ms; kills ${JSON.stringify(kills)}\n`);
   waited = await waitUntilScored(run, fed.fed, Date.now() + 120_000);
+  await waitUntilActedOn(run, history, Date.now() + 60_000);
   // Let the actuator finish what the last verdicts started before reading the emulators.
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   check = checkOutcome(run, fed.fed, history);
@@ -85,5 +86,9 @@ describe('six services killed with SIGKILL and restarted during a replay', () =>
     expect(check.actions).toBeGreaterThan(0);
     expect(check.notes).toBeGreaterThan(0);
     expectNoActionTwice(check);
+  });
+
+  it('acted on every final verdict: each action the plan gives for it has a record', () => {
+    expectEveryVerdictActedOn(check);
   });
 });

@@ -8,7 +8,10 @@
  *   - no action ran twice: one QRadar note per `[seam-action:<id>]` marker, one SSM execution per
  *     ClientToken, no BatchUpdateFindings with the same update for the same finding twice;
  *   - every action's history is consistent: sequences 1..n without gaps, one state per sequence,
- *     nothing after a terminal state, `succeeded` at most once.
+ *     nothing after a terminal state, `succeeded` at most once;
+ *   - every incident's latest verdict was acted on: each action the actuator's own `plan` gives for
+ *     it under the default policy has a record on the actions topic (a verdict the actuator skipped
+ *     after a restart would otherwise go unnoticed: the other checks only see actions that exist).
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -22,6 +25,8 @@ import { RIDE_OUT_RETRY } from '@seam/infra/pipeline/observer';
 import type { FeedOutcome, PipelineRun } from '@seam/infra/pipeline/run';
 import type { WaitOutcome } from '@seam/infra/pipeline/wait';
 import { expect } from 'vitest';
+import { plan } from '../../services/actuator/src/domain/plan';
+import { parsePolicy, type Policy } from '../../services/actuator/src/domain/policy';
 import { runTopics, SERVICE_NAMES, type ComponentEndpoints, type ServiceName } from '@seam/infra/pipeline/services';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -139,6 +144,35 @@ export interface OutcomeCheck {
   readonly late: number;
   readonly actions: number;
   readonly notes: number;
+  /** Planned actions of incidents' latest verdicts with no record on the actions topic. */
+  readonly unacted: string[];
+}
+
+let policy: Policy | undefined;
+/** The policy the pipeline's actuator runs with (no ACTUATOR_POLICY_FILE: its default file). */
+function defaultPolicy(): Policy {
+  if (policy !== undefined) return policy;
+  const parsed = parsePolicy(readFileSync(`${repoRoot}services/actuator/config/policy.json`, 'utf8'));
+  if (!parsed.ok) throw new Error(`default actuator policy: ${parsed.message}`);
+  policy = parsed.policy;
+  return policy;
+}
+
+/** Each action the actuator's plan gives for an incident's latest verdict that has no record yet. */
+export function unactedActions(run: PipelineRun, history: ActionHistory): string[] {
+  const recorded = new Set(history.records.map((r) => r.actionId));
+  const missing: string[] = [];
+  for (const verdict of run.observer.results.verdicts.values()) {
+    for (const candidate of plan(verdict, defaultPolicy())) {
+      if (!recorded.has(candidate.actionId)) missing.push(`${verdict.incidentId} v${verdict.verdictVersion}: ${candidate.kind} ${candidate.target} (${candidate.actionId})`);
+    }
+  }
+  return missing;
+}
+
+/** Waits (bounded) until every latest verdict's planned actions have records: the actuator may still be working. */
+export async function waitUntilActedOn(run: PipelineRun, history: ActionHistory, deadline: number): Promise<void> {
+  while (Date.now() < deadline && unactedActions(run, history).length > 0) await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
 const sourceIdOf = (eventId: string) => eventId.replace(/^(qradar:offense|cloudtrail|guardduty|securityhub):/, '');
@@ -204,12 +238,13 @@ export function checkOutcome(run: PipelineRun, fed: readonly string[], history: 
     mergedAway: [...results.incidents.values()].filter((i) => i.mergedInto !== null).length,
     actions: results.actions.size,
     notes: notes.length,
+    unacted: unactedActions(run, history),
   };
 }
 
 /** A one-line summary for the test log. */
 export function describeOutcome(name: string, seed: number, check: OutcomeCheck, extra = ''): string {
-  return `[${name}] seed=${seed} expected=${check.expected.length} incidents=${check.incidents} mergedAway=${check.mergedAway} late=${check.late} actions=${check.actions} notes=${check.notes} unsettled=${check.unsettled.length} inSeveral=${check.inSeveral.length} unscored=${check.unscored.length} dupNotes=${check.duplicateNotes.length} dupExec=${check.duplicateExecutions.length} dupBUF=${check.duplicateFindingUpdates.length} historyProblems=${check.historyProblems.length}${extra === '' ? '' : ` ${extra}`}`;
+  return `[${name}] seed=${seed} expected=${check.expected.length} incidents=${check.incidents} mergedAway=${check.mergedAway} late=${check.late} actions=${check.actions} notes=${check.notes} unsettled=${check.unsettled.length} inSeveral=${check.inSeveral.length} unscored=${check.unscored.length} dupNotes=${check.duplicateNotes.length} dupExec=${check.duplicateExecutions.length} dupBUF=${check.duplicateFindingUpdates.length} historyProblems=${check.historyProblems.length} unacted=${check.unacted.length}${extra === '' ? '' : ` ${extra}`}`;
 }
 
 /** Runs one of the infra scripts (infra/kafka-restart.sh, infra/redis-restart.sh) and returns its output. */
@@ -247,6 +282,11 @@ export function expectNoActionTwice(check: OutcomeCheck): void {
   expect(check.duplicateExecutions).toEqual([]);
   expect(check.duplicateFindingUpdates).toEqual([]);
   expect(check.historyProblems).toEqual([]);
+}
+
+/** Every incident's latest verdict was acted on (see unactedActions). */
+export function expectEveryVerdictActedOn(check: OutcomeCheck): void {
+  expect(check.unacted).toEqual([]);
 }
 
 /** No service exited (so none was restarted by the supervisor). */

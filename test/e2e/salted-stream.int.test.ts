@@ -13,7 +13,7 @@ import { REPLAY_CORRELATOR_SETTINGS } from '@seam/infra/pipeline/replay-settings
 import { expectedEventId } from '@seam/infra/pipeline/results';
 import { PipelineRun, type FeedOutcome } from '@seam/infra/pipeline/run';
 import { waitUntilScored, type WaitOutcome } from '@seam/infra/pipeline/wait';
-import { ActionHistory, checkOutcome, expectAllSettledAndScored, expectNoActionTwice, expectNoRestarts, faultExtra, describeOutcome, faultSeed, loadLines, repoRoot, sharedEndpoints, type OutcomeCheck } from './fault-support';
+import { ActionHistory, checkOutcome, expectEveryVerdictActedOn, waitUntilActedOn, expectAllSettledAndScored, expectNoActionTwice, expectNoRestarts, faultExtra, describeOutcome, faultSeed, loadLines, repoRoot, sharedEndpoints, type OutcomeCheck } from './fault-support';
 
 const seed = faultSeed();
 const good = loadLines(3, seed);
@@ -98,6 +98,7 @@ beforeAll(async () => {
   }
   fed = await run.feed(parsed.lines);
   waited = await waitUntilScored(run, fed.fed, Date.now() + 120_000);
+  await waitUntilActedOn(run, history, Date.now() + 60_000);
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   check = checkOutcome(run, fed.fed, history);
   process.stdout.write(`${describeOutcome('salted', seed, check, `wall=${Date.now() - started}ms refused=${JSON.stringify(fed.refused.map((r) => ({ line: r.lineNumber, reason: r.reason.slice(0, 120) })))} dlq=${JSON.stringify(run.observer.results.deadLetters.map((d) => ({ ...d, reason: d.reason.slice(0, 160) })))}`)}\n`);
@@ -146,6 +147,10 @@ describe('a replay salted with malformed and hostile records', () => {
     expectAllSettledAndScored(waited, check);
     expectNoActionTwice(check);
     expectNoRestarts(run);
+  });
+
+  it('acted on every final verdict: each action the plan gives for it has a record', () => {
+    expectEveryVerdictActedOn(check);
   });
 
   it('judges no input late: the replay feeds in event time, so an outage must not push the watermark past unfed inputs', () => {
