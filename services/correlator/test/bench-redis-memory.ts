@@ -13,7 +13,8 @@ import type { CorrelationEvent, EventIdentity, EventIp } from '../src/domain/ind
 
 const N = Number(process.argv[2] ?? 5000);
 const redis = new Redis(process.env.REDIS_URL ?? '');
-const prefix = `mem-${randomUUID().slice(0, 8)}:`;
+// As short as production's default `seam:` (every key carries it).
+const prefix = `m${randomUUID().slice(0, 4)}:`;
 const state = new RedisCorrelationState({ redis, prefix, clock: { now: () => Date.now() }, config: { debounceMs: 0 }, emissionLeaseMs: 60_000 });
 const T0 = Date.UTC(2026, 0, 1);
 const ipOf = (k: number): string => `198.${18 + Math.floor(k / 65536)}.${Math.floor(k / 256) % 256}.${k % 256}`;
