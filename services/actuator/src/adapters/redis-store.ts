@@ -50,20 +50,26 @@ export class RedisActionStore {
     return texts.filter((t): t is string => t !== null).map((t) => JSON.parse(t) as StoredAction);
   }
 
-  /** Stores a new action; false when the id already exists (redelivery). */
-  async create(action: StoredAction): Promise<boolean> {
-    const multi = this.redis.multi();
-    multi.set(this.key('a', action.actionId), JSON.stringify(action), 'NX');
-    const results = await multi.exec();
-    const created = results?.[0]?.[1] === 'OK';
-    if (created) await this.index(undefined, action);
-    return created;
-  }
-
-  private async index(before: StoredAction | undefined, after: StoredAction): Promise<void> {
-    const multi = this.redis.multi();
-    this.indexInto(multi, before, after);
-    await multi.exec();
+  /**
+   * Stores a new action and its indexes in one transaction; false when the id already exists
+   * (redelivery). One transaction, so a crash cannot leave a proposal outside `pending` and `all`
+   * (never expired, never listed for approval).
+   */
+  create(action: StoredAction): Promise<boolean> {
+    return this.serial(async () => {
+      const key = this.key('a', action.actionId);
+      for (let attempt = 0; attempt < 20; attempt++) {
+        await this.redis.watch(key);
+        if ((await this.redis.exists(key)) === 1) {
+          await this.redis.unwatch();
+          return false;
+        }
+        const multi = this.redis.multi().set(key, JSON.stringify(action));
+        this.indexInto(multi, undefined, action);
+        if ((await multi.exec()) !== null) return true;
+      }
+      throw new Error(`action ${action.actionId}: too much contention`);
+    });
   }
 
   private indexInto(multi: ReturnType<RedisClient['multi']>, before: StoredAction | undefined, after: StoredAction): void {
