@@ -56,8 +56,8 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   /** The `correlated` record of a version, within the byte budget (a warning when its lists were cut). */
   const recordOf = (version: IncidentVersion, updatedAt: number, log: HandlerContext['log']): Incident => {
-    const { record, fits } = fitIncidentRecord(toIncidentRecord(version, updatedAt), maxRecordBytes);
-    if (record.membersOmitted > 0 || record.linksOmitted > 0 || record.keysOmitted > 0 || record.absorbedOmitted > 0 || !fits) {
+    const { record, fits, titlesCut } = fitIncidentRecord(toIncidentRecord(version, updatedAt), maxRecordBytes);
+    if (record.membersOmitted > 0 || record.linksOmitted > 0 || record.keysOmitted > 0 || record.absorbedOmitted > 0 || titlesCut > 0 || !fits) {
       log.warn(
         {
           incidentId: record.incidentId,
@@ -67,10 +67,15 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
           linksOmitted: record.linksOmitted,
           keysOmitted: record.keysOmitted,
           absorbedOmitted: record.absorbedOmitted,
+          titlesCut,
           fits,
           maxRecordBytes,
         },
-        fits ? 'incident record over the size budget: it lists the earliest and latest members only' : 'incident record over the size budget even with one member',
+        !fits
+          ? 'incident record over the size budget even with one member'
+          : record.membersOmitted > 0 || record.linksOmitted > 0 || record.keysOmitted > 0 || record.absorbedOmitted > 0
+            ? 'incident record over the size budget: it lists the earliest and latest members only'
+            : 'incident record over the size budget: long member titles cut',
       );
     }
     return record;

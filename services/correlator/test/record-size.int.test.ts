@@ -66,4 +66,20 @@ describe('Incident record size against the broker', () => {
       await consumer.disconnect();
     }
   }, 60_000);
+
+  // With default limits an enriched record cannot carry such a title, but `enriched` may be configured
+  // with a larger max.message.bytes than `correlated`: the record must still fit.
+  it('one member whose title alone is over the limit: refused whole, accepted with the title cut', async () => {
+    const one = toIncidentRecord(busyRoleVersion(1), Date.now());
+    const whole = { ...one, members: one.members.map((member) => ({ ...member, title: 't'.repeat(1_049_000) })) };
+    const refused = await producer.send({ topic, acks: -1, messages: [{ key: whole.incidentId, value: schemas.Incident.type.toBuffer(whole) }] }).then(
+      () => 'accepted',
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    expect(refused).toMatch(/too large|MESSAGE_TOO_LARGE|larger than/i);
+    const { record, fits, titlesCut } = fitIncidentRecord(whole, DEFAULT_MAX_RECORD_BYTES);
+    expect([fits, titlesCut, record.membersOmitted]).toEqual([true, 1, 0]);
+    const [sent] = await producer.send({ topic, acks: -1, messages: [{ key: record.incidentId, value: schemas.Incident.type.toBuffer(record) }] });
+    expect(sent?.errorCode).toBe(0);
+  }, 60_000);
 });

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { incidentSchema, schemas, type Incident } from '@seam/schemas';
 import { describe, expect, it } from 'vitest';
 import { busyRoleVersion } from '../../test/fixtures';
-import { fitIncidentRecord, incidentSizeBound } from './incident-size';
+import { cutMemberTitle, fitIncidentRecord, incidentSizeBound, MEMBER_TITLE_MAX_BYTES } from './incident-size';
 import { toIncidentRecord } from './security-event';
 
 const avroBytes = (record: Incident): number => schemas.Incident.type.toBuffer(record).length;
@@ -13,7 +13,8 @@ const textArb = fc.string({ unit: fc.constantFrom('a', 'Z', '7', ':', 'é', '漢
 const incidentArb: fc.Arbitrary<Incident> = fc
   .record({
     ids: fc.uniqueArray(textArb.filter((t) => t.length > 0), { minLength: 1, maxLength: 60 }),
-    titles: fc.array(textArb, { minLength: 1, maxLength: 5 }),
+    // Now and then a title over MEMBER_TITLE_MAX_BYTES (free text: an offense description).
+    titles: fc.array(fc.oneof({ arbitrary: textArb, weight: 4 }, { arbitrary: fc.string({ unit: fc.constantFrom('a', 'é', '😀'), minLength: 300, maxLength: 1_500 }), weight: 1 }), { minLength: 1, maxLength: 5 }),
     keyValues: fc.uniqueArray(textArb.filter((t) => t.length > 0), { maxLength: 40 }),
     linkSeeds: fc.array(fc.tuple(fc.nat(), fc.nat(), textArb.filter((t) => t.length > 0)), { maxLength: 80 }),
     tactics: fc.array(textArb, { maxLength: 4 }),
@@ -65,7 +66,7 @@ describe('incident record size', () => {
     fc.assert(
       fc.property(incidentArb, (record) => {
         const fitted = fitIncidentRecord(record, incidentSizeBound(record));
-        expect(fitted).toEqual({ record, fits: true });
+        expect(fitted).toEqual({ record, fits: true, titlesCut: 0 });
         expect(fitted.record).toBe(record);
       }),
     );
@@ -73,9 +74,14 @@ describe('incident record size', () => {
 
   it('over the budget: fits, lists the earliest and latest members, only links between listed members, a prefix of the keys, and counts what it left out', () => {
     fc.assert(
-      fc.property(incidentArb, fc.double({ min: 0.05, max: 0.95, noNaN: true }), (record, share) => {
-        const budget = Math.floor(incidentSizeBound(record) * share);
-        const { record: cut, fits } = fitIncidentRecord(record, budget);
+      fc.property(incidentArb, fc.double({ min: 0.05, max: 0.95, noNaN: true }), (whole, share) => {
+        const budget = Math.floor(incidentSizeBound(whole) * share);
+        const { record: cut, fits, titlesCut } = fitIncidentRecord(whole, budget);
+        // Long titles are cut first: the members below are the whole record's with those titles cut.
+        const record = { ...whole, members: whole.members.map((member) => ({ ...member, title: cutMemberTitle(member.title) })) };
+        const original = new Map(whole.members.map((member) => [member.eventId, member.title]));
+        expect(titlesCut).toBe(cut.members.filter((member) => member.title !== original.get(member.eventId)).length);
+        for (const member of cut.members) expect(Buffer.byteLength(member.title, 'utf8')).toBeLessThanOrEqual(MEMBER_TITLE_MAX_BYTES + 40);
         expect(incidentSchema.parse(cut)).toEqual(cut);
         if (fits) {
           expect(incidentSizeBound(cut)).toBeLessThanOrEqual(budget);
@@ -84,7 +90,7 @@ describe('incident record size', () => {
         expect(cut.members.length).toBeGreaterThanOrEqual(1);
         expect(cut.members[0]).toEqual(record.members[0]);
         // Listed members: a head and a tail of the canonical order.
-        const head = cut.members.findIndex((member, i) => member !== record.members[i]);
+        const head = cut.members.findIndex((member, i) => member.eventId !== record.members[i]?.eventId);
         if (head >= 0) expect(cut.members.slice(head)).toEqual(record.members.slice(record.members.length - (cut.members.length - head)));
         const listed = new Set(cut.members.map((member) => member.eventId));
         expect(cut.links).toEqual(record.links.filter((link) => listed.has(link.from) && listed.has(link.to)));
@@ -112,5 +118,46 @@ describe('incident record size', () => {
     expect(record.members.length + record.membersOmitted).toBe(5_000);
     expect(record.sources).toEqual({ cloudtrail: 5_000 });
     expect(record.members.at(-1)?.eventId).toBe('cloudtrail:0123456789abcdef0123456789abcdef-4999');
+  });
+
+  it('a title is cut at a code point, within the limit, and says how many bytes it left out', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'é', '漢', '😀'), maxLength: 3_000 }), (title) => {
+        const cut = cutMemberTitle(title);
+        const bytes = Buffer.byteLength(title, 'utf8');
+        if (bytes <= MEMBER_TITLE_MAX_BYTES) {
+          expect(cut).toBe(title);
+          return;
+        }
+        const marker = / \[title cut: (\d+) more bytes\]$/.exec(cut);
+        expect(marker).not.toBeNull();
+        const kept = cut.slice(0, marker?.index);
+        expect(title.startsWith(kept)).toBe(true);
+        expect(kept).not.toMatch(/[\uD800-\uDBFF]$/);
+        expect(Buffer.byteLength(kept, 'utf8')).toBeLessThanOrEqual(MEMBER_TITLE_MAX_BYTES);
+        expect(Buffer.byteLength(kept, 'utf8')).toBeGreaterThan(MEMBER_TITLE_MAX_BYTES - 4);
+        expect(Number(marker?.[1])).toBe(bytes - Buffer.byteLength(kept, 'utf8'));
+      }),
+    );
+  });
+
+  it('one member with a title near 1 MB: the title is cut and the record fits (it used to stay over the limit and stop the stage)', () => {
+    const version = busyRoleVersion(1);
+    const whole = toIncidentRecord(version, 0);
+    const huge = { ...whole, members: whole.members.map((member) => ({ ...member, title: 'x'.repeat(950_000) })) };
+    const { record, fits, titlesCut } = fitIncidentRecord(huge, 900_000);
+    expect(fits).toBe(true);
+    expect(titlesCut).toBe(1);
+    expect(avroBytes(record)).toBeLessThan(2_000);
+    expect(record.members[0]?.title).toBe(`${'x'.repeat(MEMBER_TITLE_MAX_BYTES)} [title cut: ${950_000 - MEMBER_TITLE_MAX_BYTES} more bytes]`);
+    expect(record.membersOmitted).toBe(0);
+  });
+
+  it('a long title does not crowd out the other members: 3,000 members and one 800 KB title all fit once the title is cut', () => {
+    const whole = toIncidentRecord(busyRoleVersion(3_000), 0);
+    const members = whole.members.map((member, i) => (i === 1 ? { ...member, title: '漢'.repeat(270_000) } : member));
+    const { record, fits, titlesCut } = fitIncidentRecord({ ...whole, members }, 900_000);
+    expect([fits, titlesCut, record.membersOmitted, record.members.length]).toEqual([true, 1, 0, 3_000]);
+    expect(record.members.filter((member, i) => member !== members[i]).map((member) => member.eventId)).toEqual([members[1]?.eventId]);
   });
 });

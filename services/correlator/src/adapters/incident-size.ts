@@ -7,9 +7,31 @@ import type { Incident } from '@seam/schemas';
  * longer fits, the produce fails, and the stage stops and retries it forever. Over the budget, the
  * record lists the earliest and the latest members (the start of the incident and what it does now),
  * the links between listed members, the first keys and the first absorbed ids, and says how many
- * it left out (`membersOmitted`, `linksOmitted`, `keysOmitted`, `absorbedOmitted`). Everything else
- * (sources, which counts every member, tactics, hybrid, hot keys) stays whole.
+ * it left out (`membersOmitted`, `linksOmitted`, `keysOmitted`, `absorbedOmitted`). Before that, a
+ * member title longer than MEMBER_TITLE_MAX_BYTES is cut, with a marker saying so: one event with a
+ * huge title (an offense description is free text) would otherwise crowd out every other member, or,
+ * alone, keep the record over the limit and stop the stage. The whole title stays on the member's
+ * enriched event. Everything else (sources, which counts every member, tactics, hybrid, hot keys)
+ * stays whole.
  */
+
+/** The longest member title (UTF-8 bytes) a record over the budget keeps whole. */
+export const MEMBER_TITLE_MAX_BYTES = 1_024;
+
+/** A title within MEMBER_TITLE_MAX_BYTES (cut at a code point, then the marker), or itself. */
+export const cutMemberTitle = (title: string): string => {
+  const total = Buffer.byteLength(title, 'utf8');
+  if (total <= MEMBER_TITLE_MAX_BYTES) return title;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of title) {
+    const size = Buffer.byteLength(ch, 'utf8');
+    if (bytes + size > MEMBER_TITLE_MAX_BYTES) break;
+    bytes += size;
+    end += ch.length;
+  }
+  return `${title.slice(0, end)} [title cut: ${total - bytes} more bytes]`;
+};
 
 /** Upper bound of a varint-prefixed Avro string (length < 2^28: at most 5 bytes of length). */
 const str = (text: string): number => 5 + Buffer.byteLength(text, 'utf8');
@@ -74,14 +96,24 @@ const keptIndexes = (total: number, count: number): number[] => {
 };
 
 /**
- * The record itself when its size bound is within `maxBytes`; otherwise a copy with fewer members,
+ * The record itself when its size bound is within `maxBytes`; otherwise a copy with long member
+ * titles cut (`titlesCut` counts the listed members whose title was cut) and, if that is not enough, fewer members,
  * links, keys and absorbed ids (absorbed ids take at most a quarter of what the fixed part leaves,
  * keys at most half of the rest, the members as many as fit in what remains) and the omitted counts
  * set. At least one member (the earliest: the incident's root) stays, so a
  * record whose fixed part alone is over the budget is returned over it (`fits: false`).
  */
-export const fitIncidentRecord = (record: Incident, maxBytes: number): { readonly record: Incident; readonly fits: boolean } => {
-  if (incidentSizeBound(record) <= maxBytes) return { record, fits: true };
+export const fitIncidentRecord = (whole: Incident, maxBytes: number): { readonly record: Incident; readonly fits: boolean; readonly titlesCut: number } => {
+  if (incidentSizeBound(whole) <= maxBytes) return { record: whole, fits: true, titlesCut: 0 };
+  const cutIds = new Set<string>();
+  const members = whole.members.map((member) => {
+    const title = cutMemberTitle(member.title);
+    if (title === member.title) return member;
+    cutIds.add(member.eventId);
+    return { ...member, title };
+  });
+  const record = cutIds.size === 0 ? whole : { ...whole, members };
+  if (cutIds.size > 0 && incidentSizeBound(record) <= maxBytes) return { record, fits: true, titlesCut: cutIds.size };
   const room = maxBytes - fixedBytes(record);
   const absorbed = prefixWithin(record.absorbed, str, Math.max(0, room / 4));
   const keys = prefixWithin(record.keys, keyBytes, Math.max(0, (room - absorbed.bytes) / 2));
@@ -118,5 +150,5 @@ export const fitIncidentRecord = (record: Incident, maxBytes: number): { readonl
     keysOmitted: record.keysOmitted + record.keys.length - keys.kept.length,
     absorbedOmitted: record.absorbedOmitted + record.absorbed.length - absorbed.kept.length,
   };
-  return { record: cut, fits: incidentSizeBound(cut) <= maxBytes };
+  return { record: cut, fits: incidentSizeBound(cut) <= maxBytes, titlesCut: cut.members.filter((member) => cutIds.has(member.eventId)).length };
 };
