@@ -318,9 +318,19 @@ export class ActionLifecycle implements ApprovalsBackend {
   /**
    * Expires proposals past their window; produces again the records a crash kept from the topic
    * (listed unsent for longer than a lease); resumes approved and executing actions a crash left
-   * behind (executions through their claims, so never twice).
+   * behind (executions through their claims, so never twice). A call while a sweep is running joins
+   * it (the sweeper's timer does not wait for the previous sweep).
    */
-  async sweep(): Promise<number> {
+  sweep(): Promise<number> {
+    this.sweeping ??= this.sweepOnce().finally(() => {
+      this.sweeping = undefined;
+    });
+    return this.sweeping;
+  }
+
+  private sweeping: Promise<number> | undefined;
+
+  private async sweepOnce(): Promise<number> {
     const now = this.now();
     let changed = 0;
     for (const id of await this.o.store.expiredPendingIds(now)) {
