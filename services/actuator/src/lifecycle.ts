@@ -256,7 +256,12 @@ export class ActionLifecycle implements ApprovalsBackend {
       return next;
     }, { outbox: true });
     if (updated === undefined) return { ok: false, error: 'not_found', message: 'no such action' };
-    if (updated.changed && updated.after.sequence !== updated.before.sequence) await this.emitOutside([updated.after]);
+    if (updated.changed && updated.after.sequence !== updated.before.sequence) {
+      // The new state is stored and listed unsent in one transaction: if its produce fails now, the
+      // sweeper produces it after a lease. The approver's decision stands either way.
+      await this.emitOutside([updated.after]).catch((error: unknown) =>
+        this.o.log.warn({ actionId, sequence: updated.after.sequence, err: errorText(error) }, 'action record not produced yet; the sweeper will produce it'));
+    }
     if (failure !== undefined) return { ok: false, ...failure };
     if (updated.after.status === 'approved' && updated.before.status !== 'approved') this.track(this.executeApproved(actionId));
     return { ok: true, action: toView(updated.after) };
