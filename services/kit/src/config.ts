@@ -74,6 +74,8 @@ export const commonConfigShape = {
   KAFKA_MAX_BATCH_RECORDS: envInt(1000, 1),
   /** ...and at least every this many output bytes (keep below the broker's message.max.bytes). */
   KAFKA_MAX_BATCH_BYTES: envInt(1_000_000, 1024),
+  /** The largest output record (key + value + headers); a larger one sends its input to the DLQ (the broker would refuse it). */
+  KAFKA_MAX_RECORD_BYTES: envInt(1_048_000, 1024),
   KAFKA_MAX_BYTES_PER_PARTITION: envInt(1_048_576, 1024),
   KAFKA_SESSION_TIMEOUT_MS: envInt(30_000, 1000),
   /**

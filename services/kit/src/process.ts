@@ -42,6 +42,7 @@ export async function startStage<I extends InputSpecs, O extends OutputSpecs>(st
     concurrency: config.KAFKA_CONCURRENCY,
     maxBatchRecords: config.KAFKA_MAX_BATCH_RECORDS,
     maxBatchBytes: config.KAFKA_MAX_BATCH_BYTES,
+    maxRecordBytes: config.KAFKA_MAX_RECORD_BYTES,
   });
   kit.setReadiness(() => runner.isReady());
   const port = await kit.http.listen();

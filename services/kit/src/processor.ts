@@ -30,6 +30,13 @@ export interface ProcessorDeps {
    * outputs of a topic go to one partition.
    */
   readonly maxBatchBytes: number;
+  /**
+   * The largest output record (key + value + headers, bytes) a produce can carry: the broker refuses
+   * a larger one (message.max.bytes, 1,048,588 by default, for the record batch it travels in), and
+   * a refused produce stops the stage, again after every restart. An input whose output is larger
+   * goes to its DLQ with that reason instead (EncodeError). Default DEFAULT_MAX_RECORD_BYTES.
+   */
+  readonly maxRecordBytes?: number;
   /** Aborted when the stage starts shutting down: ends retry waits early. */
   readonly stopSignal: AbortSignal;
   /** Called once when processing must stop for good (FatalError, failed produce). */
@@ -39,6 +46,9 @@ export interface ProcessorDeps {
 }
 
 type Encoded = [string, OutgoingMessage];
+
+/** Below the broker's default message.max.bytes (1,048,588) by the record batch's own overhead. */
+export const DEFAULT_MAX_RECORD_BYTES = 1_048_000;
 
 type RecordOutcome =
   | { readonly kind: 'ok'; readonly outputs: readonly Encoded[]; readonly afterProduce?: AfterProduce }
@@ -242,6 +252,16 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
     return encoded;
   }
 
+  const maxRecordBytes = deps.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  /** The output itself, or an EncodeError (its input goes to the DLQ) when no produce could carry it. */
+  function withinRecordLimit(to: string, output: Encoded): Encoded {
+    const { key, value, headers } = output[1];
+    let bytes = (value === null ? 0 : value.length) + (key === null ? 0 : Buffer.byteLength(key));
+    for (const [name, header] of Object.entries(headers)) bytes += Buffer.byteLength(name) + (Buffer.isBuffer(header) ? header.length : Buffer.byteLength(String(header)));
+    if (bytes > maxRecordBytes) throw new EncodeError(`output ${to} is ${bytes} bytes, over the record limit of ${maxRecordBytes} (KAFKA_MAX_RECORD_BYTES; the broker's message.max.bytes)`);
+    return output;
+  }
+
   /** Encodes outputs from index `from` on, one after the other; synchronous while the codecs are. */
   function encodeOutputs(result: HandlerResult, traceparent: string, from: number, encoded: Encoded[]): Encoded[] | Promise<Encoded[]> {
     for (let i = from; i < result.length; i++) {
@@ -253,11 +273,11 @@ export function createBatchProcessor<I extends InputSpecs, O extends OutputSpecs
       const headers: Record<string, HeaderValue> = output.headers === undefined ? { [TRACEPARENT_HEADER]: traceparent } : { ...output.headers, [TRACEPARENT_HEADER]: traceparent };
       if (value instanceof Promise) {
         return value.then((buffer) => {
-          encoded.push([spec.topic, { key: output.key, value: buffer, headers }]);
+          encoded.push(withinRecordLimit(output.to, [spec.topic, { key: output.key, value: buffer, headers }]));
           return encodeOutputs(result, traceparent, i + 1, encoded);
         });
       }
-      encoded.push([spec.topic, { key: output.key, value, headers }]);
+      encoded.push(withinRecordLimit(output.to, [spec.topic, { key: output.key, value, headers }]));
     }
     return encoded;
   }

@@ -172,6 +172,24 @@ describe('StageRunner on the in-memory broker', () => {
     expect(String(dlq[0]?.headers[DLQ_HEADERS.reason])).toContain('gave up after 3 attempts');
   });
 
+  it('an output larger than a produce can carry sends its input to the DLQ with the reason, instead of stopping the stage', async () => {
+    const broker = new InMemoryBroker();
+    broker.createTopic('in', 1);
+    broker.append('in', { key: 'a', value: Buffer.from('{"id":"ok1","n":1}') });
+    broker.append('in', { key: 'b', value: Buffer.from(JSON.stringify({ id: 'x'.repeat(3_000), n: 2 })) });
+    broker.append('in', { key: 'c', value: Buffer.from('{"id":"ok2","n":3}') });
+    const { deps } = setup(broker, { maxRecordBytes: 2_048 });
+    const runner = new StageRunner(makeStage(), deps);
+    await runner.start();
+    await until(() => broker.committed('g', 'in', 0) === 3);
+    await runner.stop();
+    expect(outIds(broker)).toEqual(['ok1', 'ok2']);
+    const dlq = broker.messages('in.dlq');
+    expect(dlq.map((m) => m.key?.toString())).toEqual(['b']);
+    expect(dlq[0]?.headers[DLQ_HEADERS.errorClass]).toBe('poison');
+    expect(String(dlq[0]?.headers[DLQ_HEADERS.reason])).toMatch(/output out is 3\d{3} bytes, over the record limit of 2048/);
+  });
+
   it('on FatalError commits the records before it, stops with exit code 1, and a restart loses nothing', async () => {
     const broker = new InMemoryBroker();
     broker.createTopic('in', 1);

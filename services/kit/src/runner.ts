@@ -15,6 +15,7 @@ export interface RunnerDeps {
   readonly concurrency: number;
   readonly maxBatchRecords: number;
   readonly maxBatchBytes?: number;
+  readonly maxRecordBytes?: number;
   readonly sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
@@ -77,6 +78,7 @@ export class StageRunner<I extends InputSpecs, O extends OutputSpecs> {
         backoff: this.deps.backoff,
         maxBatchRecords: this.deps.maxBatchRecords,
         maxBatchBytes: this.deps.maxBatchBytes ?? 1_000_000,
+        ...(this.deps.maxRecordBytes === undefined ? {} : { maxRecordBytes: this.deps.maxRecordBytes }),
         stopSignal: this.#abort.signal,
         onFatal: (error) => this.fail(error),
         ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
