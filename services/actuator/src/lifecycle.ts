@@ -346,11 +346,11 @@ export class ActionLifecycle implements ApprovalsBackend {
       }
     }
     const unsent = await this.o.store.unsent(now - this.o.leaseMs);
-    for (const state of unsent) {
-      const action = await this.o.store.get(state.actionId);
-      // Every record so far: consumers dedupe on actionId + sequence.
-      if (action !== undefined) await this.o.emit(recordsOf(action));
-    }
+    // Every record so far of each action listed (once, however many of its states are), in one
+    // produce: consumers dedupe on actionId + sequence.
+    const actions = await Promise.all([...new Set(unsent.map((state) => state.actionId))].map((id) => this.o.store.get(id)));
+    const records = actions.flatMap((action) => (action === undefined ? [] : recordsOf(action)));
+    if (records.length > 0) await this.o.emit(records);
     await this.o.store.sent(unsent);
     for (const id of await this.o.store.approvedIds(now - this.o.leaseMs)) this.track(this.executeApproved(id));
     for (const id of await this.o.store.executingIds(now - this.o.leaseMs)) this.track(this.resumeExecuting(id));

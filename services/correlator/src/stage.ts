@@ -57,7 +57,8 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
   /** The `correlated` record of a version, within the byte budget (a warning when its lists were cut). */
   const recordOf = (version: IncidentVersion, updatedAt: number, log: HandlerContext['log']): Incident => {
     const { record, fits, titlesCut } = fitIncidentRecord(toIncidentRecord(version, updatedAt), maxRecordBytes);
-    if (record.membersOmitted > 0 || record.linksOmitted > 0 || record.keysOmitted > 0 || record.absorbedOmitted > 0 || titlesCut > 0 || !fits) {
+    const listsCut = record.membersOmitted > 0 || record.linksOmitted > 0 || record.keysOmitted > 0 || record.absorbedOmitted > 0;
+    if (listsCut || titlesCut > 0 || !fits) {
       log.warn(
         {
           incidentId: record.incidentId,
@@ -73,7 +74,7 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
         },
         !fits
           ? 'incident record over the size budget even with one member'
-          : record.membersOmitted > 0 || record.linksOmitted > 0 || record.keysOmitted > 0 || record.absorbedOmitted > 0
+          : listsCut
             ? 'incident record over the size budget: it lists the earliest and latest members only'
             : 'incident record over the size budget: long member titles cut',
       );

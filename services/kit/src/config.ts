@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { FatalError } from './errors';
 import { Secret } from './secret';
 
+/** Below the broker's default message.max.bytes (1,048,588) by the record batch's own overhead. */
+export const DEFAULT_MAX_RECORD_BYTES = 1_048_000;
+
 /**
  * Configuration is read once, at the edge, from an environment-shaped record. Keys are the
  * environment variable names. Any key may instead be given as `<KEY>_FILE=/path`, whose content
@@ -75,7 +78,7 @@ export const commonConfigShape = {
   /** ...and at least every this many output bytes (keep below the broker's message.max.bytes). */
   KAFKA_MAX_BATCH_BYTES: envInt(1_000_000, 1024),
   /** The largest output record (key + value + headers); a larger one sends its input to the DLQ (the broker would refuse it). */
-  KAFKA_MAX_RECORD_BYTES: envInt(1_048_000, 1024),
+  KAFKA_MAX_RECORD_BYTES: envInt(DEFAULT_MAX_RECORD_BYTES, 1024),
   KAFKA_MAX_BYTES_PER_PARTITION: envInt(1_048_576, 1024),
   KAFKA_SESSION_TIMEOUT_MS: envInt(30_000, 1000),
   /**

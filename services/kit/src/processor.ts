@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { backoffDelay, type BackoffPolicy } from './backoff';
 import { DecodeError, EncodeError, FatalError, ValidationError, classifyError, errorReason, isSeamError, type ErrorClass } from './errors';
+import { DEFAULT_MAX_RECORD_BYTES } from './config';
 import {
   DLQ_HEADER_ERROR_CLASS,
   DLQ_HEADER_ERROR_REASON,
@@ -46,9 +47,6 @@ export interface ProcessorDeps {
 }
 
 type Encoded = [string, OutgoingMessage];
-
-/** Below the broker's default message.max.bytes (1,048,588) by the record batch's own overhead. */
-export const DEFAULT_MAX_RECORD_BYTES = 1_048_000;
 
 type RecordOutcome =
   | { readonly kind: 'ok'; readonly outputs: readonly Encoded[]; readonly afterProduce?: AfterProduce }

@@ -15,6 +15,8 @@ export interface Claim {
 
 const OUTCOME_TTL_MS = 30 * 24 * 3600_000;
 
+type Updated = { before: StoredAction; after: StoredAction; changed: boolean };
+
 const unsentMember = (s: { actionId: string; sequence: number }): string => `${s.actionId}#${s.sequence}`;
 
 export class RedisActionStore {
@@ -56,20 +58,32 @@ export class RedisActionStore {
    * (never expired, never listed for approval).
    */
   create(action: StoredAction): Promise<boolean> {
-    return this.serial(async () => {
-      const key = this.key('a', action.actionId);
-      for (let attempt = 0; attempt < 20; attempt++) {
-        await this.redis.watch(key);
-        if ((await this.redis.exists(key)) === 1) {
-          await this.redis.unwatch();
-          return false;
-        }
-        const multi = this.redis.multi().set(key, JSON.stringify(action));
+    return this.serial(() =>
+      this.watched(this.key('a', action.actionId), (text) => {
+        if (text !== null) return { done: false };
+        const multi = this.redis.multi().set(this.key('a', action.actionId), JSON.stringify(action));
         this.indexInto(multi, undefined, action);
-        if ((await multi.exec()) !== null) return true;
+        return { multi, then: true };
+      }),
+    );
+  }
+
+  /**
+   * Optimistic transaction on one key: WATCH it, read it, and let `step` either answer at once
+   * (`done`) or build a transaction whose success answers `then`; read again when another writer
+   * changed the key first.
+   */
+  private async watched<T>(key: string, step: (text: string | null) => { done: T } | { multi: ReturnType<RedisClient['multi']>; then: T }): Promise<T> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      await this.redis.watch(key);
+      const next = step(await this.redis.get(key));
+      if ('done' in next) {
+        await this.redis.unwatch();
+        return next.done;
       }
-      throw new Error(`action ${action.actionId}: too much contention`);
-    });
+      if ((await next.multi.exec()) !== null) return next.then;
+    }
+    throw new Error(`${key}: too much contention`);
   }
 
   private indexInto(multi: ReturnType<RedisClient['multi']>, before: StoredAction | undefined, after: StoredAction): void {
@@ -95,33 +109,22 @@ export class RedisActionStore {
    * caller produces its records itself (outside the consume loop) and then calls `sent`; what a
    * crash left listed is produced again by the sweeper (`unsentIds`).
    */
-  update(actionId: string, change: (action: StoredAction) => StoredAction | null, options: { outbox?: boolean } = {}): Promise<{ before: StoredAction; after: StoredAction; changed: boolean } | undefined> {
+  update(actionId: string, change: (action: StoredAction) => StoredAction | null, options: { outbox?: boolean } = {}): Promise<Updated | undefined> {
     return this.serial(() => this.updateNow(actionId, change, options.outbox === true));
   }
 
-  private async updateNow(actionId: string, change: (action: StoredAction) => StoredAction | null, outbox: boolean): Promise<{ before: StoredAction; after: StoredAction; changed: boolean } | undefined> {
+  private updateNow(actionId: string, change: (action: StoredAction) => StoredAction | null, outbox: boolean): Promise<Updated | undefined> {
     const key = this.key('a', actionId);
-    for (let attempt = 0; attempt < 20; attempt++) {
-      await this.redis.watch(key);
-      const text = await this.redis.get(key);
-      if (text === null) {
-        await this.redis.unwatch();
-        return undefined;
-      }
+    return this.watched<Updated | undefined>(key, (text) => {
+      if (text === null) return { done: undefined };
       const before = JSON.parse(text) as StoredAction;
       const after = change(before);
-      if (after === null) {
-        await this.redis.unwatch();
-        return { before, after: before, changed: false };
-      }
+      if (after === null) return { done: { before, after: before, changed: false } };
       const multi = this.redis.multi().set(key, JSON.stringify(after));
       this.indexInto(multi, before, after);
       if (outbox && after.sequence !== before.sequence) multi.zadd(this.key('unsent'), after.at, unsentMember(after));
-      const result = await multi.exec();
-      if (result === null) continue; // someone else changed it: read again
-      return { before, after, changed: true };
-    }
-    throw new Error(`action ${actionId}: too much contention`);
+      return { multi, then: { before, after, changed: true } };
+    });
   }
 
   /** Records the verdict version seen for an incident; returns the highest seen so far (kept 30 days). */
