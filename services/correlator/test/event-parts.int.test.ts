@@ -37,7 +37,8 @@ describe('event payload parts (real Redis)', () => {
         n += 1;
         const id = `ev-${n}`;
         const e = `${prefix}e:{${id}}`;
-        const [rm, ri, ra] = [`${prefix}r:{${id}}:m`, `${prefix}r:{${id}}:i`, `${prefix}r:{${id}}:a`];
+        // A root's info lives in its event hash (ri = e), as RedisCorrelationState passes it.
+        const [rm, ri, ra] = [`${prefix}r:{${id}}:m`, e, `${prefix}r:{${id}}:a`];
         expect(await run('seamCreate')([e, rm, ri], [id, 1000, first, 60_000, 5])).toEqual(['created']);
         expect(await run('seamReadEvent')([e], [])).toBe(first);
         // A redelivery sees the stored payload (the EXISTS branch).
@@ -48,15 +49,17 @@ describe('event payload parts (real Redis)', () => {
         expect(await run('seamUpdateEvent')([e], [first, second, 60_000])).toBe(1);
         expect(await run('seamReadEvent')([e], [])).toBe(second);
         const parts = Math.max(1, Math.ceil(Buffer.byteLength(second) / 64));
-        const expected = ['event', ...Array.from({ length: parts - 1 }, (_, i) => `event${i + 2}`), 'observedAt', 'parent'].sort();
+        const rootInfo = ['dirtyFirst', 'dirtyLast', 'lastSeen'];
+        const expected = ['event', ...Array.from({ length: parts - 1 }, (_, i) => `event${i + 2}`), 'observedAt', 'parent', ...rootInfo].sort();
         expect(await fieldsOf(e)).toEqual(expected);
         const collected = (await run('seamCollect')([e, rm, ri, ra, `${prefix}r:{${id}}:tb`], [id])) as unknown[];
         expect(collected[2]).toBe(second);
         const loaded = (await run('seamLoadRoot')([e, rm, ri, ra], [id])) as unknown[];
         expect(loaded[3]).toBe(second);
-        // Forgotten: a dedup record with no part left.
+        // Forgotten: a dedup record with no part left (the root info stays until its settled
+        // version is acknowledged).
         expect(await run('seamForget')([e], ['inc-1', 60_000])).toBe(1);
-        expect(await fieldsOf(e)).toEqual(['incident', 'observedAt']);
+        expect(await fieldsOf(e)).toEqual(['incident', 'observedAt', ...rootInfo].sort());
         expect(await run('seamReadEvent')([e], [])).toBe('');
       }),
       { numRuns: 60 },
@@ -68,8 +71,28 @@ describe('event payload parts (real Redis)', () => {
     const e = `${prefix}e:{${id}}`;
     const payload = '["cloudtrail",1767225600000,"bench event 12345",40,[],[["198.18.48.57","a","u",""]],[]]';
     expect(Buffer.byteLength(payload)).toBeGreaterThan(64);
-    await run('seamCreate')([e, `${prefix}r:{${id}}:m`, `${prefix}r:{${id}}:i`], [id, 1000, payload, 60_000, 5]);
+    await run('seamCreate')([e, `${prefix}r:{${id}}:m`, e], [id, 1000, payload, 60_000, 5]);
     expect(await redis.object('ENCODING', e)).toBe('listpack');
     expect(await run('seamReadEvent')([e], [])).toBe(payload);
+  });
+
+  it('drops the root info of a settled root with its acknowledgement and leaves a listpack dedup record', async () => {
+    const id = 'ev-settled';
+    const e = `${prefix}e:{${id}}`;
+    const [rm, ra, rt] = [`${prefix}r:{${id}}:m`, `${prefix}r:{${id}}:a`, `${prefix}r:{${id}}:tb`];
+    await run('seamCreate')([e, rm, e], [id, 1000, '["qradar",1000,"t",5,[],[],[]]', 60_000, 5]);
+    // The final content is longer than 64 bytes: the hash is a hashtable while it is there.
+    const final = JSON.stringify({ members: [id], title: 'x'.repeat(200) });
+    expect(await run('seamSettle')([e, rm, e], [id, final, 1])).toBe('ok');
+    expect(await redis.object('ENCODING', e)).toBe('hashtable');
+    expect(await run('seamForget')([e], ['inc-1', 3_600_000])).toBe(1);
+    expect(await redis.hget(e, 'final')).toBe(final);
+    // The settled version is handed out and acknowledged in one step: the root info goes.
+    const emitted = (await run('seamEmit')([e, e, ra, rt], [id, 'fp', 'settled', '1', '1'])) as unknown[];
+    expect(emitted.slice(0, 2)).toEqual(['ok', 1]);
+    expect(await fieldsOf(e)).toEqual(['incident', 'observedAt']);
+    expect(await redis.object('ENCODING', e)).toBe('listpack');
+    // The dedup retention (the longer TTL) is kept.
+    expect(await redis.pttl(e)).toBeGreaterThan(3_000_000);
   });
 });

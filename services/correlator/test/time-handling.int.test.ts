@@ -186,7 +186,8 @@ describe.each(targets)('time handling of the Redis state ($name)', ({ connect })
     const clock = new ManualClock(at(0));
     const { store, prefix } = state({ emissionLeaseMs: 5 * SECOND, clock });
     const root = 'x1';
-    const infoKey = `${prefix}r:{${root}}:i`;
+    // The root's info lives in its event hash; its `status` field is there until the ack.
+    const eventKey = `${prefix}e:{${root}}`;
     await store.ingestBatch([event(root, 0, 'u1')], 'p0');
     const first = await store.tick();
     expect(first.map((version) => [version.incidentId, version.version, version.status])).toEqual([[incidentIdFor(root), 1, 'open']]);
@@ -205,12 +206,13 @@ describe.each(targets)('time handling of the Redis state ($name)', ({ connect })
     await store.advance();
     const settled = await store.tick();
     expect(settled.map((version) => [version.version, version.status])).toEqual([[2, 'settled']]);
-    expect(await redis.exists(infoKey)).toBe(1);
+    expect(await redis.hexists(eventKey, 'status')).toBe(1);
     clock.advance(6 * SECOND);
     const settledAgain = await store.tick();
     expect(settledAgain.map((version) => [version.version, version.status])).toEqual([[2, 'settled']]);
     await store.ack(settledAgain);
-    expect(await redis.exists(infoKey)).toBe(0);
+    expect(await redis.hexists(eventKey, 'status')).toBe(0);
+    expect((await redis.hkeys(eventKey)).sort()).toEqual(['incident', 'observedAt']);
     clock.advance(6 * SECOND);
     expect(await store.tick()).toEqual([]);
     expect(await store.nextDueAt()).toBeUndefined();

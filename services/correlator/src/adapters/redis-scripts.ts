@@ -86,9 +86,50 @@ local function members(e, rm, id)
 end
 `;
 
-/** Lua snippet (with EVENT_PARTS): returns an existing event's record from the script. */
+/**
+ * Lua snippet: a root's info lives in its event hash `e:{id}` (fields that the event itself never
+ * uses), not in a key of its own: one key fewer per live incident (~130 bytes with its TTL entry).
+ * "Root info" is these fields; the scripts read, test and drop them as a group.
+ */
+const ROOT = `
+local ROOT_FIELDS = {'lastSeen', 'dirtyFirst', 'dirtyLast', 'status', 'final', 'lateLink', 'version', 'fingerprint', 'pending', 'settledEmitted'}
+local function rootInfo(key)
+  local v = redis.call('HMGET', key, unpack(ROOT_FIELDS))
+  local out = {}
+  for i, name in ipairs(ROOT_FIELDS) do
+    if v[i] then out[#out + 1] = name; out[#out + 1] = v[i] end
+  end
+  return out
+end
+local function hasRootInfo(key)
+  for _, value in ipairs(redis.call('HMGET', key, unpack(ROOT_FIELDS))) do
+    if value then return true end
+  end
+  return false
+end
+local function dropRootInfo(key)
+  local big = redis.call('HEXISTS', key, 'final') == 1
+  redis.call('HDEL', key, unpack(ROOT_FIELDS))
+  if big then
+    -- \`final\` (over 64 bytes) turned the hash into a hashtable, and Redis never turns one back:
+    -- what is left (the dedup record) is written anew, so it is a listpack again, TTL kept.
+    local rest = redis.call('HGETALL', key)
+    if #rest > 0 then
+      local ttl = redis.call('PTTL', key)
+      redis.call('DEL', key)
+      redis.call('HSET', key, unpack(rest))
+      if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+    end
+  end
+end
+`;
+
+/**
+ * Lua snippet (with EVENT_PARTS): returns an existing event's record from the script. An event exists
+ * while its hash has `observedAt` (after its dedup record went, it may still hold a settled root's info).
+ */
 const EXISTS = `${EVENT_PARTS}
-if redis.call('EXISTS', KEYS[1]) == 1 then
+if redis.call('HEXISTS', KEYS[1], 'observedAt') == 1 then
   local f = redis.call('HMGET', KEYS[1], 'observedAt', 'incident', 'parent')
   return {'exists', f[1] or '', getEvent(KEYS[1]) or '', f[2] or '', f[3] or ''}
 end
@@ -99,13 +140,14 @@ end
  * root's state goes only once its settled version is out, nothing is pending and no tombstone is
  * left (the ack of an earlier open version that arrives after the settle must not delete it).
  */
-const ACK = `
+const ACK = `${ROOT}
 local function releasePending(ri, version)
   if redis.call('HGET', ri, 'pending') == version then redis.call('HDEL', ri, 'pending') end
 end
 local function dropIfDone(ri, ra, rt)
   if redis.call('HGET', ri, 'settledEmitted') == '1' and not redis.call('HGET', ri, 'pending') and redis.call('HLEN', rt) == 0 then
-    redis.call('DEL', ri, ra, rt)
+    dropRootInfo(ri)
+    redis.call('DEL', ra, rt)
   end
 end
 `;
@@ -123,7 +165,6 @@ redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'parent', ARGV[1])
 setEvent(KEYS[1], ARGV[3])
 redis.call('HSET', KEYS[3], 'lastSeen', ARGV[2], 'dirtyFirst', ARGV[5], 'dirtyLast', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('PEXPIRE', KEYS[3], ARGV[4])
 return {'created'}`,
   },
   /** KEYS e, ri — ARGV id, observedAt, incidentId, finalJson, dedupTtl, ttl. A late event: settled at once. */
@@ -133,7 +174,7 @@ return {'created'}`,
 redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'incident', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('HSET', KEYS[2], 'status', 'settled', 'final', ARGV[4], 'lastSeen', ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[6])
+redis.call('PEXPIRE', KEYS[2], ARGV[6], 'GT')
 return {'created'}`,
   },
   /** KEYS e — ARGV expectedJson, nextJson, ttl. CAS of the merged event payload. */
@@ -212,14 +253,14 @@ return 1`,
    */
   seamLink: {
     numberOfKeys: 5,
-    lua: `${MEMBERS}
+    lua: `${MEMBERS}${ROOT}
 local p = redis.call('HGET', KEYS[1], 'parent')
 if not p then return {'gone'} end
 if p ~= ARGV[1] then return {'moved', p} end
 if redis.call('HGET', KEYS[3], 'status') == 'settled' then return {'settled'} end
 local m = members(KEYS[1], KEYS[2], ARGV[1])
 redis.call('HSET', KEYS[1], 'parent', ARGV[2])
-return {'ok', m, redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5])}`,
+return {'ok', m, rootInfo(KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5])}`,
   },
   /**
    * Same keys — ARGV id. For a root: its members, its own event and its info (settle); for a node
@@ -227,11 +268,11 @@ return {'ok', m, redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4])
    */
   seamCollect: {
     numberOfKeys: 5,
-    lua: `${EVENT_PARTS}${MEMBERS}
+    lua: `${EVENT_PARTS}${MEMBERS}${ROOT}
 local p = redis.call('HGET', KEYS[1], 'parent')
-if p == ARGV[1] then return {'root', members(KEYS[1], KEYS[2], ARGV[1]), getEvent(KEYS[1]) or '', redis.call('HGETALL', KEYS[3])} end
+if p == ARGV[1] then return {'root', members(KEYS[1], KEYS[2], ARGV[1]), getEvent(KEYS[1]) or '', rootInfo(KEYS[3])} end
 if not p then return {'gone'} end
-return {'ok', members(KEYS[1], KEYS[2], ARGV[1]), redis.call('HGETALL', KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5]), p}`,
+return {'ok', members(KEYS[1], KEYS[2], ARGV[1]), rootInfo(KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5]), p}`,
   },
   /**
    * KEYS e, rm, ri, ra, rt of the winner — ARGV winner, ttl, lastSeen, membersJson, absorbedJson,
@@ -251,17 +292,20 @@ if cur == nil or tonumber(ARGV[3]) > cur then redis.call('HSET', KEYS[3], 'lastS
 for _, a in ipairs(cjson.decode(ARGV[5])) do redis.call('SADD', KEYS[4], a) end
 for _, t in ipairs(cjson.decode(ARGV[6])) do redis.call('HSET', KEYS[5], t[1], t[2]) end
 for i = 2, 5 do
-  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+  -- KEYS[3] is the event hash (root info): its TTL is only ever extended.
+  if i == 3 then redis.call('PEXPIRE', KEYS[i], ARGV[2], 'GT')
+  elseif redis.call('EXISTS', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
 end
 return {'ok', redis.call('HGET', KEYS[3], 'lastSeen')}`,
   },
   /** KEYS e, rm, ri, ra, rt of a former root — ARGV id. Drops the moved root state (never a root's). */
   seamCleanup: {
     numberOfKeys: 5,
-    lua: `
+    lua: `${ROOT}
 local f = redis.call('HMGET', KEYS[1], 'parent', 'incident')
 if f[1] == ARGV[1] or f[2] then return 0 end
-redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
+dropRootInfo(KEYS[3])
 return 1`,
   },
   /** KEYS e — ARGV expectedParent, root. Path compression: a pointer only ever moves to a smaller id. */
@@ -283,7 +327,7 @@ local first = tonumber(redis.call('HGET', KEYS[2], 'dirtyFirst') or '')
 if first == nil then first = now; redis.call('HSET', KEYS[2], 'dirtyFirst', ARGV[2]) end
 local last = tonumber(redis.call('HGET', KEYS[2], 'dirtyLast') or '')
 if last == nil or now > last then last = now; redis.call('HSET', KEYS[2], 'dirtyLast', ARGV[2]) end
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('PEXPIRE', KEYS[2], ARGV[5], 'GT')
 local debounce = tonumber(ARGV[3])
 local due = math.min(last + debounce, first + math.max(tonumber(ARGV[4]), debounce))
 return {'ok', string.format('%.0f', due)}`,
@@ -328,7 +372,10 @@ if ARGV[4] == '1' then
   return {'ok', version, tombs}
 end
 redis.call('DEL', KEYS[4])
-if status == 'settled' then redis.call('DEL', KEYS[2], KEYS[3]) end
+if status == 'settled' then
+  dropRootInfo(KEYS[2])
+  redis.call('DEL', KEYS[3])
+end
 return {'ok', version, tombs}`,
   },
   /**
@@ -387,10 +434,10 @@ return 1`,
    */
   seamStep: {
     numberOfKeys: 2,
-    lua: `
+    lua: `${ROOT}
 local f = redis.call('HMGET', KEYS[1], 'parent', 'observedAt')
 local pending = 0
-if f[1] and f[1] ~= ARGV[1] and redis.call('EXISTS', KEYS[2]) == 1 then pending = 1 end
+if f[1] and f[1] ~= ARGV[1] and hasRootInfo(KEYS[2]) then pending = 1 end
 return {f[1] or '', f[2] or '', pending}`,
   },
   /** KEYS e — ARGV incidentId, dedupTtl. The event hash becomes the dedup record. */
@@ -401,7 +448,9 @@ if not redis.call('HGET', KEYS[1], 'observedAt') then return 0 end
 delEvent(KEYS[1])
 redis.call('HDEL', KEYS[1], 'parent')
 redis.call('HSET', KEYS[1], 'incident', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+-- GT: a settled root's info (same hash) must outlive its acknowledgement; the dedup sweep still
+-- deletes the record at the end of its retention.
+redis.call('PEXPIRE', KEYS[1], ARGV[2], 'GT')
 return 1`,
   },
   /** KEYS e — the stored event ('' when none). A read, as a script so the batcher groups it. */
@@ -428,13 +477,18 @@ return {f[1] or '', f[2] or ''}`,
     numberOfKeys: 1,
     lua: `return redis.call('DEL', KEYS[1])`,
   },
-  /** KEYS e — drops a dedup record (never live state). */
+  /**
+   * KEYS e — drops a dedup record (never live state). The hash of a settled root whose version is
+   * not acknowledged yet also holds its root info: only the dedup fields go then, and the hash with
+   * the info's acknowledgement (an empty hash is no key).
+   */
   seamDropDedup: {
     numberOfKeys: 1,
-    lua: `
+    lua: `${ROOT}
 local f = redis.call('HMGET', KEYS[1], 'incident', 'parent')
-if f[1] and not f[2] then return redis.call('DEL', KEYS[1]) end
-return 0`,
+if not f[1] or f[2] then return 0 end
+if hasRootInfo(KEYS[1]) then return redis.call('HDEL', KEYS[1], 'incident', 'observedAt') end
+return redis.call('DEL', KEYS[1])`,
   },
   /** KEYS bucket — ARGV score, member, ttl, mode ('GT' or ''). ZADD with a safety-net TTL. */
   seamBucketAdd: {
@@ -484,8 +538,8 @@ return #ids`,
   /** KEYS e, rm, ri, ra of a root — ARGV root. The root's info, members, absorbed ids and its own event (one slot). */
   seamLoadRoot: {
     numberOfKeys: 4,
-    lua: `${EVENT_PARTS}${MEMBERS}
-return {redis.call('HGETALL', KEYS[3]), members(KEYS[1], KEYS[2], ARGV[1]), redis.call('SMEMBERS', KEYS[4]), getEvent(KEYS[1]) or ''}`,
+    lua: `${EVENT_PARTS}${MEMBERS}${ROOT}
+return {rootInfo(KEYS[3]), members(KEYS[1], KEYS[2], ARGV[1]), redis.call('SMEMBERS', KEYS[4]), getEvent(KEYS[1]) or ''}`,
   },
   /**
    * KEYS wm — ARGV field, observedAt ('' = none), ttl, wall ms ('' = none). Per-partition max event

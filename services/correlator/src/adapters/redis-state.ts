@@ -264,9 +264,14 @@ export class RedisCorrelationState {
   // --- keys -----------------------------------------------------------------------------------
 
   private eKey = (id: string): string => `${this.prefix}e:{${id}}`;
+  /**
+   * A root's keys: member set, info, absorbed ids, tombstones. The info is the event hash itself
+   * (root fields next to the event's, see ROOT in redis-scripts.ts): a key of its own cost ~130 bytes
+   * per live incident.
+   */
   private rKeys = (id: string): [string, string, string, string] => [
     `${this.prefix}r:{${id}}:m`,
-    `${this.prefix}r:{${id}}:i`,
+    this.eKey(id),
     `${this.prefix}r:{${id}}:a`,
     `${this.prefix}r:{${id}}:tb`,
   ];
