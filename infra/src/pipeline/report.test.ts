@@ -7,7 +7,7 @@ const incident = (id: string, title: string, overrides: Partial<Incident> = {}):
     incidentId: id, version: 2, status: 'settled', firstSeen: 1, lastSeen: 2, updatedAt: 3,
     members: [{ eventId: `qradar:offense:${id}`, source: 'qradar', observedAt: 1, title, sourceSeverity: 50 }],
     keys: [], links: [], hybrid: false, sources: { qradar: 1 }, tactics: [], absorbed: [], mergedInto: null, hotKeys: [], late: [],
-    membersOmitted: 0, linksOmitted: 0, keysOmitted: 0, absorbedOmitted: 0,
+    membersOmitted: 0, linksOmitted: 0, keysOmitted: 0, absorbedOmitted: 0, hotKeysOmitted: 0, tacticsOmitted: 0,
   ...overrides,
 });
 

@@ -64,5 +64,7 @@ export const incidentSchema = z.object({
   linksOmitted: avroInt().nonnegative().default(0),
   keysOmitted: avroInt().nonnegative().default(0),
   absorbedOmitted: avroInt().nonnegative().default(0),
+  hotKeysOmitted: avroInt().nonnegative().default(0),
+  tacticsOmitted: avroInt().nonnegative().default(0),
 });
 export type Incident = z.infer<typeof incidentSchema>;

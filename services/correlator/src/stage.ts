@@ -57,7 +57,13 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
   /** The `correlated` record of a version, within the byte budget (a warning when its lists were cut). */
   const recordOf = (version: IncidentVersion, updatedAt: number, log: HandlerContext['log']): Incident => {
     const { record, fits, titlesCut } = fitIncidentRecord(toIncidentRecord(version, updatedAt), maxRecordBytes);
-    const listsCut = record.membersOmitted > 0 || record.linksOmitted > 0 || record.keysOmitted > 0 || record.absorbedOmitted > 0;
+    const listsCut =
+      record.membersOmitted > 0 ||
+      record.linksOmitted > 0 ||
+      record.keysOmitted > 0 ||
+      record.absorbedOmitted > 0 ||
+      record.hotKeysOmitted > 0 ||
+      record.tacticsOmitted > 0;
     if (listsCut || titlesCut > 0 || !fits) {
       log.warn(
         {
@@ -68,6 +74,8 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
           linksOmitted: record.linksOmitted,
           keysOmitted: record.keysOmitted,
           absorbedOmitted: record.absorbedOmitted,
+          hotKeysOmitted: record.hotKeysOmitted,
+          tacticsOmitted: record.tacticsOmitted,
           titlesCut,
           fits,
           maxRecordBytes,

@@ -67,7 +67,7 @@ function makeInput(n: number): ScoringInput {
     incidentId: `inc-${n}`, version: 1, status: 'open', firstSeen: T0, lastSeen: T0, updatedAt: T0,
     members: events.map((e) => ({ eventId: e.eventId, source: e.source, observedAt: e.observedAt, title: e.title, sourceSeverity: e.sourceSeverity })),
     keys: [], links: [], hybrid: present.has('qradar') && present.size > 1, sources: {}, tactics: [], absorbed: [],
-    mergedInto: null, hotKeys: [], late: [], membersOmitted: 0, linksOmitted: 0, keysOmitted: 0, absorbedOmitted: 0,
+    mergedInto: null, hotKeys: [], late: [], membersOmitted: 0, linksOmitted: 0, keysOmitted: 0, absorbedOmitted: 0, hotKeysOmitted: 0, tacticsOmitted: 0,
   };
   return { incident, events };
 }

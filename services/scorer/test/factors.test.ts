@@ -112,6 +112,9 @@ describe('baseline factors', () => {
     });
     expect(factorNamed(verdict, 'late-members')).toEqual({ name: 'late-members', points: 0, detail: '1 member(s) arrived after the grace period' });
     expect(factorNamed(verdict, 'hot-keys')?.detail).toContain('ip 203.0.113.10 seen with 57 identities');
+    // A record cut to its size budget counts the hot keys it left out (Incident v3).
+    const cut = score([e], { hotKeys: [{ kind: 'ip', value: '203.0.113.10', distinctIdentities: 57, detectedAt: T0 }], hotKeysOmitted: 2_499 });
+    expect(factorNamed(cut, 'hot-keys')?.detail).toMatch(/^2500 hot key\(s\) stopped linking/);
     const tuned = modelWith((config) => ({ ...config, weights: { ...config.weights, hotKeys: -4 } }));
     const incident = incidentOf([e], { hotKeys: [{ kind: 'ip', value: '203.0.113.10', distinctIdentities: 57, detectedAt: T0 }] });
     expect(factorNamed(scoreBaseline({ incident, events: [e] }, tuned, STAMP), 'hot-keys')?.points).toBe(-4);

@@ -19,9 +19,10 @@ const incidentArb: fc.Arbitrary<Incident> = fc
     linkSeeds: fc.array(fc.tuple(fc.nat(), fc.nat(), textArb.filter((t) => t.length > 0)), { maxLength: 80 }),
     tactics: fc.array(textArb, { maxLength: 4 }),
     absorbed: fc.array(textArb, { maxLength: 40 }),
+    hotKeyValues: fc.uniqueArray(textArb.filter((t) => t.length > 0), { maxLength: 30 }),
     late: fc.boolean(),
   })
-  .map(({ ids, titles, keyValues, linkSeeds, tactics, absorbed, late }) =>
+  .map(({ ids, titles, keyValues, linkSeeds, tactics, absorbed, hotKeyValues, late }) =>
     incidentSchema.parse({
       incidentId: 'inc-0123456789abcdef',
       version: 3,
@@ -37,7 +38,7 @@ const incidentArb: fc.Arbitrary<Incident> = fc
       tactics,
       absorbed,
       mergedInto: null,
-      hotKeys: [],
+      hotKeys: hotKeyValues.map((value, i) => ({ kind: 'ip', value, distinctIdentities: 4 + i, detectedAt: 1_700_000_000_000 + i })),
       late: late ? ids.map((eventId) => ({ eventId, observedAt: 1, arrivedAt: 2 })) : [],
     }),
   );
@@ -97,13 +98,17 @@ describe('incident record size', () => {
         expect(cut.keys).toEqual(record.keys.slice(0, cut.keys.length));
         expect(cut.absorbed).toEqual(record.absorbed.slice(0, cut.absorbed.length));
         expect(cut.late).toEqual(record.late.filter((late) => listed.has(late.eventId)));
-        expect([cut.membersOmitted, cut.linksOmitted, cut.keysOmitted, cut.absorbedOmitted]).toEqual([
+        expect(cut.hotKeys).toEqual(record.hotKeys.slice(0, cut.hotKeys.length));
+        expect(cut.tactics).toEqual(record.tactics.slice(0, cut.tactics.length));
+        expect([cut.membersOmitted, cut.linksOmitted, cut.keysOmitted, cut.absorbedOmitted, cut.hotKeysOmitted, cut.tacticsOmitted]).toEqual([
           record.members.length - cut.members.length,
           record.links.length - cut.links.length,
           record.keys.length - cut.keys.length,
           record.absorbed.length - cut.absorbed.length,
+          record.hotKeys.length - cut.hotKeys.length,
+          record.tactics.length - cut.tactics.length,
         ]);
-        expect([cut.sources, cut.tactics, cut.hotKeys]).toEqual([record.sources, record.tactics, record.hotKeys]);
+        expect(cut.sources).toEqual(record.sources);
       }),
     );
   });
@@ -118,6 +123,23 @@ describe('incident record size', () => {
     expect(record.members.length + record.membersOmitted).toBe(5_000);
     expect(record.sources).toEqual({ cloudtrail: 5_000 });
     expect(record.members.at(-1)?.eventId).toBe('cloudtrail:0123456789abcdef0123456789abcdef-4999');
+  });
+
+  it('50,000 distinct hot keys (a botnet behind many NAT egresses): the hot keys are cut to their share and the record fits', () => {
+    // Before Incident v3 the hot keys were never cut: this record stayed over the budget, its
+    // produce failed, and the kit sent the batch's input to the DLQ with every version riding on it.
+    const whole = toIncidentRecord(busyRoleVersion(200), 0);
+    const hotKeys = Array.from({ length: 50_000 }, (_, i) => ({ kind: 'ip' as const, value: `198.51.${Math.floor(i / 250)}.${i % 250}`, distinctIdentities: 9, detectedAt: 1_700_000_000_000 + i }));
+    const big = { ...whole, hotKeys };
+    expect(avroBytes(big)).toBeGreaterThan(900_000);
+    const { record, fits } = fitIncidentRecord(big, 900_000);
+    expect(fits).toBe(true);
+    expect(avroBytes(record)).toBeLessThanOrEqual(900_000);
+    expect(record.hotKeys).toEqual(hotKeys.slice(0, record.hotKeys.length));
+    expect(record.hotKeys.length).toBeGreaterThan(1_000);
+    expect(record.hotKeys.length + record.hotKeysOmitted).toBe(50_000);
+    // The hot keys take at most their share: the 200 members are all still listed.
+    expect([record.members.length, record.membersOmitted]).toEqual([200, 0]);
   });
 
   it('a title is cut at a code point, within the limit, and says how many bytes it left out', () => {

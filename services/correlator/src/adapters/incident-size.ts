@@ -11,8 +11,11 @@ import type { Incident } from '@seam/schemas';
  * member title longer than MEMBER_TITLE_MAX_BYTES is cut, with a marker saying so: one event with a
  * huge title (an offense description is free text) would otherwise crowd out every other member, or,
  * alone, keep the record over the limit and stop the stage. The whole title stays on the member's
- * enriched event. Everything else (sources, which counts every member, tactics, hybrid, hot keys)
- * stays whole.
+ * enriched event. The hot keys and the tactics have no bound of their own either (thousands of
+ * distinct NAT or proxy addresses can turn hot in one incident): over the budget they are listed up
+ * to a share of the room (`hotKeysOmitted`, `tacticsOmitted`, Incident v3), so no record is ever
+ * over the budget: before, such a record failed its produce and sent the batch's input to the DLQ
+ * with every other version riding on it. `sources` (one entry per source system) stays whole.
  */
 
 /** The longest member title (UTF-8 bytes) a record over the budget keeps whole. */
@@ -45,8 +48,9 @@ const memberBytes = (member: Incident['members'][number]): number => str(member.
 const keyBytes = (key: Incident['keys'][number]): number => ENUM + str(key.value);
 const linkBytes = (link: Incident['links'][number]): number => str(link.from) + str(link.to) + ENUM + str(link.value);
 const lateBytes = (late: Incident['late'][number]): number => str(late.eventId) + LONG + LONG;
+const hotKeyBytes = (key: Incident['hotKeys'][number]): number => ENUM + str(key.value) + INT + LONG;
 
-/** The record without its cuttable lists (members with their late entries, links, keys, absorbed). */
+/** The record without its cuttable lists (members with their late entries, links, keys, absorbed, hot keys, tactics). */
 const fixedBytes = (record: Incident): number =>
   str(record.incidentId) +
   LONG + // version
@@ -56,15 +60,13 @@ const fixedBytes = (record: Incident): number =>
   1 + // hybrid
   BLOCKS +
   Object.keys(record.sources).reduce((sum, source) => sum + str(source) + INT, 0) +
-  BLOCKS +
-  record.tactics.reduce((sum, tactic) => sum + str(tactic), 0) +
+  BLOCKS + // tactics
   BLOCKS + // absorbed
   INT + // mergedInto union branch
   (record.mergedInto === null ? 0 : str(record.mergedInto)) +
-  BLOCKS +
-  record.hotKeys.reduce((sum, key) => sum + ENUM + str(key.value) + INT + LONG, 0) +
+  BLOCKS + // hot keys
   BLOCKS + // late
-  4 * INT; // the omitted counts
+  6 * INT; // the omitted counts
 
 /** An upper bound of the record's Avro binary encoding (bytes; the registry's 5-byte header not included). */
 export const incidentSizeBound = (record: Incident): number =>
@@ -73,7 +75,9 @@ export const incidentSizeBound = (record: Incident): number =>
   record.late.reduce((sum, late) => sum + lateBytes(late), 0) +
   record.keys.reduce((sum, key) => sum + keyBytes(key), 0) +
   record.links.reduce((sum, link) => sum + linkBytes(link), 0) +
-  record.absorbed.reduce((sum, id) => sum + str(id), 0);
+  record.absorbed.reduce((sum, id) => sum + str(id), 0) +
+  record.hotKeys.reduce((sum, key) => sum + hotKeyBytes(key), 0) +
+  record.tactics.reduce((sum, tactic) => sum + str(tactic), 0);
 
 /** The longest prefix of `items` whose sizes add up to at most `room`. */
 const prefixWithin = <T>(items: readonly T[], size: (item: T) => number, room: number): { readonly kept: T[]; readonly bytes: number } => {
@@ -98,10 +102,11 @@ const keptIndexes = (total: number, count: number): number[] => {
 /**
  * The record itself when its size bound is within `maxBytes`; otherwise a copy with long member
  * titles cut (`titlesCut` counts the listed members whose title was cut) and, if that is not enough, fewer members,
- * links, keys and absorbed ids (absorbed ids take at most a quarter of what the fixed part leaves,
- * keys at most half of the rest, the members as many as fit in what remains) and the omitted counts
- * set. At least one member (the earliest: the incident's root) stays, so a
- * record whose fixed part alone is over the budget is returned over it (`fits: false`).
+ * links, keys, absorbed ids, hot keys and tactics (tactics take at most a sixteenth of what the
+ * fixed part leaves, hot keys at most an eighth of the rest, absorbed ids at most a quarter of the
+ * rest, keys at most half of the rest, the members as many as fit in what remains) and the omitted
+ * counts set. At least one member (the earliest: the incident's root) stays: `fits` is false only
+ * when that member's id alone (titles are cut to 1 KB) is over the budget.
  */
 export const fitIncidentRecord = (whole: Incident, maxBytes: number): { readonly record: Incident; readonly fits: boolean; readonly titlesCut: number } => {
   if (incidentSizeBound(whole) <= maxBytes) return { record: whole, fits: true, titlesCut: 0 };
@@ -115,9 +120,13 @@ export const fitIncidentRecord = (whole: Incident, maxBytes: number): { readonly
   const record = cutIds.size === 0 ? whole : { ...whole, members };
   if (cutIds.size > 0 && incidentSizeBound(record) <= maxBytes) return { record, fits: true, titlesCut: cutIds.size };
   const room = maxBytes - fixedBytes(record);
-  const absorbed = prefixWithin(record.absorbed, str, Math.max(0, room / 4));
-  const keys = prefixWithin(record.keys, keyBytes, Math.max(0, (room - absorbed.bytes) / 2));
-  const left = room - absorbed.bytes - keys.bytes;
+  // Whole while they fit in their share (as they always do but in extreme incidents).
+  const tactics = prefixWithin(record.tactics, str, Math.max(0, room / 16));
+  const hotKeys = prefixWithin(record.hotKeys, hotKeyBytes, Math.max(0, (room - tactics.bytes) / 8));
+  const listed = room - tactics.bytes - hotKeys.bytes;
+  const absorbed = prefixWithin(record.absorbed, str, Math.max(0, listed / 4));
+  const keys = prefixWithin(record.keys, keyBytes, Math.max(0, (listed - absorbed.bytes) / 2));
+  const left = listed - absorbed.bytes - keys.bytes;
   const build = (count: number) => {
     const members = keptIndexes(record.members.length, count).map((i) => record.members[i] as Incident['members'][number]);
     const listed = new Set(members.map((member) => member.eventId));
@@ -144,11 +153,15 @@ export const fitIncidentRecord = (whole: Incident, maxBytes: number): { readonly
     links: kept.links,
     keys: keys.kept,
     absorbed: absorbed.kept,
+    hotKeys: hotKeys.kept,
+    tactics: tactics.kept,
     late: kept.late,
     membersOmitted: record.membersOmitted + record.members.length - kept.members.length,
     linksOmitted: record.linksOmitted + record.links.length - kept.links.length,
     keysOmitted: record.keysOmitted + record.keys.length - keys.kept.length,
     absorbedOmitted: record.absorbedOmitted + record.absorbed.length - absorbed.kept.length,
+    hotKeysOmitted: record.hotKeysOmitted + record.hotKeys.length - hotKeys.kept.length,
+    tacticsOmitted: record.tacticsOmitted + record.tactics.length - tactics.kept.length,
   };
   return { record: cut, fits: incidentSizeBound(cut) <= maxBytes, titlesCut: cut.members.filter((member) => cutIds.has(member.eventId)).length };
 };

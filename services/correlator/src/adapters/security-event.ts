@@ -99,4 +99,6 @@ export const toIncidentRecord = (version: IncidentVersion, updatedAt: number): I
   linksOmitted: 0,
   keysOmitted: 0,
   absorbedOmitted: 0,
+  hotKeysOmitted: 0,
+  tacticsOmitted: 0,
 });

@@ -306,7 +306,7 @@ export function assess(input: ScoringInput, model: RiskModel): Assessment {
     factors.push({
       name: 'hot-keys',
       points: round1(weights.hotKeys),
-      detail: `${incident.hotKeys.length} hot key(s) stopped linking${first === undefined ? '' : `, e.g. ${first.kind} ${show(first.value)} seen with ${first.distinctIdentities} identities`}`,
+      detail: `${incident.hotKeys.length + incident.hotKeysOmitted} hot key(s) stopped linking${first === undefined ? '' : `, e.g. ${first.kind} ${show(first.value)} seen with ${first.distinctIdentities} identities`}`,
       evidence: [],
     });
   }

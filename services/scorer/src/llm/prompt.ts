@@ -105,7 +105,7 @@ function promptData(incident: Incident, events: readonly SecurityEvent[], baseli
     };
   });
   return {
-    incident: { hybrid: incident.hybrid, tactics: incident.tactics.slice(0, 20), memberCount: incident.members.length + incident.membersOmitted, hotKeys: incident.hotKeys.length },
+    incident: { hybrid: incident.hybrid, tactics: incident.tactics.slice(0, 20), memberCount: incident.members.length + incident.membersOmitted, hotKeys: incident.hotKeys.length + incident.hotKeysOmitted },
     baseline: {
       severity: baseline.severity,
       riskScore: baseline.riskScore,
