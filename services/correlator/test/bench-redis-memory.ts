@@ -5,6 +5,9 @@
  * identity; 10% carry the identity of an earlier event: a link), emits every due version (the live
  * state of emitted incidents, as in the bench's main phase), then sums MEMORY USAGE per key type and
  * prints bytes per live event, with the used_memory delta for comparison. Deletes its keys after.
+ * BENCH_REAL_IDS=1: event ids in the sources' real formats (`cloudtrail:<uuid>`, `guardduty:<32 hex>`,
+ * `qradar:offense:<n>`, `securityhub:<finding ARN>`, 20 to ~150 characters) instead of the bench's
+ * short ones (`cloudtrail:123`): ids are copied into several keys and fields, so their length counts.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -19,6 +22,15 @@ const state = new RedisCorrelationState({ redis, prefix, clock: { now: () => Dat
 const T0 = Date.UTC(2026, 0, 1);
 const ipOf = (k: number): string => `198.${18 + Math.floor(k / 65536)}.${Math.floor(k / 256) % 256}.${k % 256}`;
 const SOURCES = ['cloudtrail', 'qradar', 'guardduty', 'securityhub'] as const;
+const hex = (i: number, length: number): string => (i.toString(16).padStart(8, '0') + 'a1b2c3d4e5f60718293a4b5c6d7e8f90').slice(0, length);
+const uuid = (i: number): string => { const h = hex(i, 32); return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`; };
+const REAL_ID: Record<(typeof SOURCES)[number], (i: number) => string> = {
+  cloudtrail: (i) => `cloudtrail:${uuid(i)}`,
+  qradar: (i) => `qradar:offense:${100_000 + i}`,
+  guardduty: (i) => `guardduty:${hex(i, 32)}`,
+  securityhub: (i) => `securityhub:arn:aws:securityhub:eu-west-1:123456789012:subscription/aws-foundational-security-best-practices/v/1.0.0/EC2.19/finding/${uuid(i)}`,
+};
+const realIds = process.env.BENCH_REAL_IDS === '1';
 const event = (i: number): CorrelationEvent => {
   const identities: EventIdentity[] = [];
   const ips: EventIp[] = [];
@@ -26,7 +38,8 @@ const event = (i: number): CorrelationEvent => {
   else ips.push({ address: ipOf(i), role: 'actor', scope: 'public', namespace: '' });
   if (i % 10 === 9 && i >= 7) identities.push({ canonical: (i - 7) % 2 === 0 ? `user-${i - 7}` : `user-link-${i - 7}`, kind: 'ad' });
   if (i % 10 === 2) identities.push({ canonical: `user-link-${i}`, kind: 'ad' });
-  return { eventId: `${SOURCES[i % 4]}:${i}`, source: SOURCES[i % 4] ?? 'cloudtrail', observedAt: T0 + i * 10, title: `bench event ${i}`, sourceSeverity: 40, tactics: [], ips, identities };
+  const source = SOURCES[i % 4] ?? 'cloudtrail';
+  return { eventId: realIds ? REAL_ID[source](i) : `${source}:${i}`, source, observedAt: T0 + i * 10, title: `bench event ${i}`, sourceSeverity: 40, tactics: [], ips, identities };
 };
 const usedMemory = async (): Promise<number> => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
 const before = await usedMemory();

@@ -43,7 +43,9 @@ describe('event payload parts (real Redis)', () => {
         expect(await run('seamReadEvent')([e], [])).toBe(first);
         // A redelivery sees the stored payload (the EXISTS branch).
         expect(await run('seamCreate')([e, rm, ri], [id, 1000, first, 60_000, 5])).toEqual(['exists', '1000', first, '', id]);
-        expect(await run('seamReadKnown')([e], [])).toEqual(['exists', '1000', first, '', id]);
+        expect(await run('seamReadKnown')([e], [id])).toEqual(['exists', '1000', first, '', id]);
+        // A root is its own parent, stored as '=' (not a copy of its id); scripts return the id.
+        expect(await redis.hget(e, 'parent')).toBe('=');
         // CAS update: the wrong expected payload fails, the right one replaces every part.
         expect(await run('seamUpdateEvent')([e], [`${first}x`, second, 60_000])).toBe(0);
         expect(await run('seamUpdateEvent')([e], [first, second, 60_000])).toBe(1);
@@ -81,8 +83,9 @@ describe('event payload parts (real Redis)', () => {
     const e = `${prefix}e:{${id}}`;
     const [rm, ra, rt] = [`${prefix}r:{${id}}:m`, `${prefix}r:{${id}}:a`, `${prefix}r:{${id}}:tb`];
     await run('seamCreate')([e, rm, e], [id, 1000, '["qradar",1000,"t",5,[],[],[]]', 60_000, 5]);
-    // The final content is longer than 64 bytes: the hash is a hashtable while it is there.
-    const final = JSON.stringify({ members: [id], title: 'x'.repeat(200) });
+    // The final content is longer than hash-max-listpack-value (64 by default, 256 in infra/lib.sh):
+    // the hash is a hashtable while it is there.
+    const final = JSON.stringify({ members: [id], title: 'x'.repeat(2_000) });
     expect(await run('seamSettle')([e, rm, e], [id, final, 1])).toBe('ok');
     expect(await redis.object('ENCODING', e)).toBe('hashtable');
     expect(await run('seamForget')([e], ['inc-1', 3_600_000])).toBe(1);

@@ -73,6 +73,20 @@ end
 `;
 
 /**
+ * Lua snippet: an event's union-find parent. A root is its own parent, stored as \`=\` rather than as
+ * a copy of its id: most live events are roots, and an id is up to ~100 bytes (a CloudTrail id is 47;
+ * with one copy fewer the event hash of a CloudTrail event is ~96 bytes smaller). Everything that
+ * reads the field goes through getParent (which knows the node's id) and returns real ids.
+ */
+const PARENT = `
+local function getParent(key, id)
+  local p = redis.call('HGET', key, 'parent')
+  if p == '=' then return id end
+  return p
+end
+`;
+
+/**
  * Lua snippet: a root's members. A singleton root stores no member set (one key fewer per live
  * event): it is its only member while its event still has a parent; `r:{id}:m` exists from its
  * first union on (seamAbsorb adds the winner itself first). After the settle the event is forgotten
@@ -128,10 +142,10 @@ end
  * Lua snippet (with EVENT_PARTS): returns an existing event's record from the script. An event exists
  * while its hash has `observedAt` (after its dedup record went, it may still hold a settled root's info).
  */
-const EXISTS = `${EVENT_PARTS}
+const EXISTS = `${EVENT_PARTS}${PARENT}
 if redis.call('HEXISTS', KEYS[1], 'observedAt') == 1 then
-  local f = redis.call('HMGET', KEYS[1], 'observedAt', 'incident', 'parent')
-  return {'exists', f[1] or '', getEvent(KEYS[1]) or '', f[2] or '', f[3] or ''}
+  local f = redis.call('HMGET', KEYS[1], 'observedAt', 'incident')
+  return {'exists', f[1] or '', getEvent(KEYS[1]) or '', f[2] or '', getParent(KEYS[1], ARGV[1]) or ''}
 end
 `;
 
@@ -161,7 +175,7 @@ export const SCRIPTS = {
   seamCreate: {
     numberOfKeys: 3,
     lua: `${EXISTS}
-redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'parent', ARGV[1])
+redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'parent', '=')
 setEvent(KEYS[1], ARGV[3])
 redis.call('HSET', KEYS[3], 'lastSeen', ARGV[2], 'dirtyFirst', ARGV[5], 'dirtyLast', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
@@ -253,8 +267,8 @@ return 1`,
    */
   seamLink: {
     numberOfKeys: 5,
-    lua: `${MEMBERS}${ROOT}
-local p = redis.call('HGET', KEYS[1], 'parent')
+    lua: `${PARENT}${MEMBERS}${ROOT}
+local p = getParent(KEYS[1], ARGV[1])
 if not p then return {'gone'} end
 if p ~= ARGV[1] then return {'moved', p} end
 if redis.call('HGET', KEYS[3], 'status') == 'settled' then return {'settled'} end
@@ -268,8 +282,8 @@ return {'ok', m, rootInfo(KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call(
    */
   seamCollect: {
     numberOfKeys: 5,
-    lua: `${EVENT_PARTS}${MEMBERS}${ROOT}
-local p = redis.call('HGET', KEYS[1], 'parent')
+    lua: `${EVENT_PARTS}${PARENT}${MEMBERS}${ROOT}
+local p = getParent(KEYS[1], ARGV[1])
 if p == ARGV[1] then return {'root', members(KEYS[1], KEYS[2], ARGV[1]), getEvent(KEYS[1]) or '', rootInfo(KEYS[3])} end
 if not p then return {'gone'} end
 return {'ok', members(KEYS[1], KEYS[2], ARGV[1]), rootInfo(KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5]), p}`,
@@ -280,8 +294,8 @@ return {'ok', members(KEYS[1], KEYS[2], ARGV[1]), rootInfo(KEYS[3]), redis.call(
    */
   seamAbsorb: {
     numberOfKeys: 5,
-    lua: `
-local p = redis.call('HGET', KEYS[1], 'parent')
+    lua: `${PARENT}
+local p = getParent(KEYS[1], ARGV[1])
 if p ~= ARGV[1] then return {'moved', p or ''} end
 if redis.call('HGET', KEYS[3], 'status') == 'settled' then return {'settled', ''} end
 -- A singleton's member set is implicit (MEMBERS): stored from now on, with the winner itself.
@@ -301,9 +315,8 @@ return {'ok', redis.call('HGET', KEYS[3], 'lastSeen')}`,
   /** KEYS e, rm, ri, ra, rt of a former root — ARGV id. Drops the moved root state (never a root's). */
   seamCleanup: {
     numberOfKeys: 5,
-    lua: `${ROOT}
-local f = redis.call('HMGET', KEYS[1], 'parent', 'incident')
-if f[1] == ARGV[1] or f[2] then return 0 end
+    lua: `${PARENT}${ROOT}
+if getParent(KEYS[1], ARGV[1]) == ARGV[1] or redis.call('HEXISTS', KEYS[1], 'incident') == 1 then return 0 end
 redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
 dropRootInfo(KEYS[3])
 return 1`,
@@ -319,8 +332,8 @@ return 1`,
   /** KEYS e, ri of a root — ARGV root, now, debounceMs, maxDelayMs, ttl. Trailing debounce bookkeeping. */
   seamTouch: {
     numberOfKeys: 2,
-    lua: `
-local p = redis.call('HGET', KEYS[1], 'parent')
+    lua: `${PARENT}
+local p = getParent(KEYS[1], ARGV[1])
 if p ~= ARGV[1] then return {'moved', p or ''} end
 local now = tonumber(ARGV[2])
 local first = tonumber(redis.call('HGET', KEYS[2], 'dirtyFirst') or '')
@@ -345,11 +358,11 @@ return {'ok', string.format('%.0f', due)}`,
    */
   seamEmit: {
     numberOfKeys: 4,
-    lua: `${ACK}
+    lua: `${ACK}${PARENT}
 local status = redis.call('HGET', KEYS[2], 'status')
 if not redis.call('HGET', KEYS[2], 'lastSeen') then return {'gone', 0, {}} end
 if (status or 'open') ~= ARGV[3] then return {'stale', 0, {}} end
-if status ~= 'settled' and redis.call('HGET', KEYS[1], 'parent') ~= ARGV[1] then return {'moved', 0, {}} end
+if status ~= 'settled' and getParent(KEYS[1], ARGV[1]) ~= ARGV[1] then return {'moved', 0, {}} end
 local version = 0
 if redis.call('HGET', KEYS[2], 'fingerprint') ~= ARGV[2] then
   version = redis.call('HINCRBY', KEYS[2], 'version', 1)
@@ -403,9 +416,9 @@ return 1`,
    */
   seamSettle: {
     numberOfKeys: 3,
-    lua: `${MEMBERS}
+    lua: `${PARENT}${MEMBERS}
 if redis.call('HGET', KEYS[3], 'status') == 'settled' then return 'already' end
-if redis.call('HGET', KEYS[1], 'parent') ~= ARGV[1] then return 'moved' end
+if getParent(KEYS[1], ARGV[1]) ~= ARGV[1] then return 'moved' end
 if #members(KEYS[1], KEYS[2], ARGV[1]) ~= tonumber(ARGV[3]) then return 'changed' end
 redis.call('HSET', KEYS[3], 'status', 'settled', 'final', ARGV[2])
 return 'ok'`,
@@ -418,12 +431,12 @@ return 'ok'`,
    */
   seamRestore: {
     numberOfKeys: 2,
-    lua: `
-local p = redis.call('HGET', KEYS[1], 'parent')
+    lua: `${PARENT}
+local p = getParent(KEYS[1], ARGV[1])
 if not p then return 0 end
 if p == ARGV[1] then return 1 end
 if p ~= ARGV[2] or not redis.call('HGET', KEYS[2], 'lastSeen') then return 0 end
-redis.call('HSET', KEYS[1], 'parent', ARGV[1])
+redis.call('HSET', KEYS[1], 'parent', '=')
 redis.call('HSET', KEYS[2], 'lateLink', '1')
 return 1`,
   },
@@ -434,8 +447,8 @@ return 1`,
    */
   seamStep: {
     numberOfKeys: 2,
-    lua: `${ROOT}
-local f = redis.call('HMGET', KEYS[1], 'parent', 'observedAt')
+    lua: `${PARENT}${ROOT}
+local f = {getParent(KEYS[1], ARGV[1]), redis.call('HGET', KEYS[1], 'observedAt')}
 local pending = 0
 if f[1] and f[1] ~= ARGV[1] and hasRootInfo(KEYS[2]) then pending = 1 end
 return {f[1] or '', f[2] or '', pending}`,
@@ -459,7 +472,7 @@ return 1`,
     lua: `${EVENT_PARTS}
 return getEvent(KEYS[1]) or ''`,
   },
-  /** KEYS e — an event's record: `exists`, observedAt, event, incident, parent; or `none`. */
+  /** KEYS e — ARGV id. An event's record: `exists`, observedAt, event, incident, parent; or `none`. */
   seamReadKnown: {
     numberOfKeys: 1,
     lua: `${EXISTS}

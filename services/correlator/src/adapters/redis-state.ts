@@ -446,7 +446,7 @@ export class RedisCorrelationState {
   private async ingestOne(event: CorrelationEvent, watermark: number, seen: number[], now: number): Promise<IngestOutcome | Created> {
     const normalized = mergeVersions(event, event);
     if (event.observedAt < watermark) {
-      const existing = (await this.call('seamReadKnown', [this.eKey(event.eventId)], [])) as string[];
+      const existing = (await this.call('seamReadKnown', [this.eKey(event.eventId)], [event.eventId])) as string[];
       if (existing[0] === 'exists') {
         return this.known(normalized, [existing[1] ?? null, existing[2] || null, existing[3] || null], watermark, seen);
       }
