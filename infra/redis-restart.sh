@@ -34,7 +34,7 @@ private_start() {
   if private_alive; then log "private redis in $dir already running"; return 0; fi
   rm -f "$pidfile"
   redis-server --bind "$HOST" --port "$port" --dir "$dir" --save "" --appendonly yes --appendfsync everysec \
-    --daemonize yes --pidfile "$pidfile" --logfile "$dir/redis.log"
+    "${REDIS_TUNING[@]}" --daemonize yes --pidfile "$pidfile" --logfile "$dir/redis.log"
   local start=$SECONDS
   until redis-cli -h "$HOST" -p "$port" ping >/dev/null 2>&1; do
     if (( SECONDS - start > 20 )); then tail -n 20 "$dir/redis.log" >&2 || true; die "private redis not ready after 20s"; fi

@@ -90,7 +90,7 @@ start_redis_instance() { # NAME PORT [extra args]
   # the ingests' cursors are state, not cache; losing them on a restart re-ingests offenses and
   # repeats actions (test/e2e/redis-restart.int.test.ts). No RDB snapshots.
   redis-server --bind "$HOST" --port "$port" --dir "$LOCAL/$name" --save "" --appendonly yes --appendfsync everysec \
-    --daemonize yes --pidfile "$RUN/$name.pid" --logfile "$LOGS/$name.log" "$@"
+    "${REDIS_TUNING[@]}" --daemonize yes --pidfile "$RUN/$name.pid" --logfile "$LOGS/$name.log" "$@"
   for _ in $(seq 1 20); do [ -s "$RUN/$name.pid" ] && break; sleep 0.1; done
 }
 

@@ -53,12 +53,17 @@ export async function startWithTestcontainers(): Promise<StartedComponents> {
       body: JSON.stringify({ ruleType: 'COMPATIBILITY', config: 'BACKWARD' }),
     });
     if (!rule.ok && rule.status !== 409) throw new Error(`registry rule: HTTP ${rule.status}`);
-    const redis = await new GenericContainer('redis:7').withExposedPorts(6379).start();
+    // The listpack limits of infra/lib.sh (REDIS_TUNING): long event ids keep small indexes compact.
+    const tuning = '--zset-max-listpack-value 256 --hash-max-listpack-value 256';
+    const redis = await new GenericContainer('redis:7')
+      .withExposedPorts(6379)
+      .withCommand(['redis-server', ...tuning.split(' ')])
+      .start();
     started.push(redis);
     // Cluster nodes announce 127.0.0.1 with fixed host ports so clients outside Docker can follow
     // MOVED redirections.
     const script = CLUSTER_PORTS.map((p) =>
-      `redis-server --port ${p} --cluster-enabled yes --cluster-config-file n${p}.conf --cluster-announce-ip 127.0.0.1 --daemonize yes`,
+      `redis-server --port ${p} ${tuning} --cluster-enabled yes --cluster-config-file n${p}.conf --cluster-announce-ip 127.0.0.1 --daemonize yes`,
     ).join(' && ');
     const cluster = await new GenericContainer('redis:7')
       .withExposedPorts(...CLUSTER_PORTS.map((p) => ({ container: p, host: p })))
