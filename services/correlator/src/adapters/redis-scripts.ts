@@ -74,7 +74,7 @@ end
 
 /**
  * Lua snippet: an event's union-find parent. A root is its own parent, stored as \`=\` rather than as
- * a copy of its id: most live events are roots, and an id is up to ~100 bytes (a CloudTrail id is 47;
+ * a copy of its id: most live events are roots, and an id is up to ~150 bytes (a CloudTrail id is 47;
  * with one copy fewer the event hash of a CloudTrail event is ~96 bytes smaller). Everything that
  * reads the field goes through getParent (which knows the node's id) and returns real ids.
  */
@@ -125,8 +125,8 @@ local function dropRootInfo(key)
   local big = redis.call('HEXISTS', key, 'final') == 1
   redis.call('HDEL', key, unpack(ROOT_FIELDS))
   if big then
-    -- \`final\` (over 64 bytes) turned the hash into a hashtable, and Redis never turns one back:
-    -- what is left (the dedup record) is written anew, so it is a listpack again, TTL kept.
+    -- \`final\` (longer than hash-max-listpack-value) may have turned the hash into a hashtable, and
+    -- Redis never turns one back: what is left (the dedup record) is written anew, TTL kept.
     local rest = redis.call('HGETALL', key)
     if #rest > 0 then
       local ttl = redis.call('PTTL', key)
