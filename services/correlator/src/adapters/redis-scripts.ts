@@ -12,16 +12,24 @@ export interface ScriptDef {
   readonly lua: string;
 }
 
-/** Lua snippet: appends `id, score, occurrence, state` for every member of KEYS[1] in [from, to]. */
+/**
+ * An IP occurrence in \`k:{key}:o\` is one field per event: id -> its decision state (one character:
+ * \`p\`ending, \`e\`ligible, \`h\`ot) followed by the occurrence (stored-codec). A hot one also keeps
+ * its distinct-identity count in \`c:<id>\`. (Until session 9 the state was a field \`s:<id>\` of its
+ * own: one more copy of the id, up to ~150 bytes, per IP occurrence.)
+ *
+ * Lua snippet: appends \`id, score, occurrence, state\` for every member of KEYS[1] in [from, to].
+ */
 const RANGE = `
 local function range(out, from, to)
   local ids = redis.call('ZRANGEBYSCORE', KEYS[1], from, to, 'WITHSCORES')
   for i = 1, #ids, 2 do
     local id = ids[i]
+    local v = redis.call('HGET', KEYS[2], id) or ''
     out[#out + 1] = id
     out[#out + 1] = ids[i + 1]
-    out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
-    out[#out + 1] = redis.call('HGET', KEYS[2], 's:' .. id) or ''
+    out[#out + 1] = string.sub(v, 2)
+    out[#out + 1] = string.sub(v, 1, 1)
   end
   return out
 end
@@ -211,8 +219,9 @@ return 1`,
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 if ARGV[4] ~= 'identity' then
-  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-  redis.call('HSETNX', KEYS[2], 's:' .. ARGV[1], 'p')
+  -- A re-index (redelivery, a later version of the event) keeps the decision made.
+  local cur = redis.call('HGET', KEYS[2], ARGV[1])
+  redis.call('HSET', KEYS[2], ARGV[1], (cur and string.sub(cur, 1, 1) or 'p') .. ARGV[3])
   redis.call('PEXPIRE', KEYS[2], ARGV[5])
   return {}
 end
@@ -241,11 +250,12 @@ return range({}, ARGV[1], ARGV[2])`,
   seamDecide: {
     numberOfKeys: 2,
     lua: `${RANGE}
-local cur = redis.call('HGET', KEYS[2], 's:' .. ARGV[1])
-if not cur then return {'gone'} end
+local v = redis.call('HGET', KEYS[2], ARGV[1])
+if not v then return {'gone'} end
+local cur = string.sub(v, 1, 1)
 local fresh = '0'
 if cur == 'p' then
-  redis.call('HSET', KEYS[2], 's:' .. ARGV[1], ARGV[2])
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. string.sub(v, 2))
   if ARGV[2] == 'h' then redis.call('HSET', KEYS[2], 'c:' .. ARGV[1], ARGV[5]) end
   cur = ARGV[2]
   fresh = '1'
@@ -257,7 +267,7 @@ return range({cur, fresh}, ARGV[3], ARGV[4])`,
     numberOfKeys: 2,
     lua: `
 redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1], 's:' .. ARGV[1], 'c:' .. ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1], 'c:' .. ARGV[1])
 return 1`,
   },
   /**
@@ -482,8 +492,8 @@ return {'none'}`,
   seamReadIpState: {
     numberOfKeys: 1,
     lua: `
-local f = redis.call('HMGET', KEYS[1], 's:' .. ARGV[1], 'c:' .. ARGV[1])
-return {f[1] or '', f[2] or ''}`,
+local f = redis.call('HMGET', KEYS[1], ARGV[1], 'c:' .. ARGV[1])
+return {f[1] and string.sub(f[1], 1, 1) or '', f[2] or ''}`,
   },
   /** KEYS rm of a settled root — deletes its member set (its members are evicted and forgotten). */
   seamDropMembers: {
