@@ -26,7 +26,8 @@ import type { FeedOutcome, PipelineRun } from '@seam/infra/pipeline/run';
 import type { WaitOutcome } from '@seam/infra/pipeline/wait';
 import { expect } from 'vitest';
 import { plan } from '../../services/actuator/src/domain/plan';
-import { parsePolicy, type Policy } from '../../services/actuator/src/domain/policy';
+import { DEFAULT_POLICY_PATH, loadPolicyFile } from '../../services/actuator/src/adapters/policy-file';
+import type { Policy } from '../../services/actuator/src/domain/policy';
 import { runTopics, SERVICE_NAMES, type ComponentEndpoints, type ServiceName } from '@seam/infra/pipeline/services';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -151,10 +152,7 @@ export interface OutcomeCheck {
 let policy: Policy | undefined;
 /** The policy the pipeline's actuator runs with (no ACTUATOR_POLICY_FILE: its default file). */
 function defaultPolicy(): Policy {
-  if (policy !== undefined) return policy;
-  const parsed = parsePolicy(readFileSync(`${repoRoot}services/actuator/config/policy.json`, 'utf8'));
-  if (!parsed.ok) throw new Error(`default actuator policy: ${parsed.message}`);
-  policy = parsed.policy;
+  policy ??= loadPolicyFile(DEFAULT_POLICY_PATH);
   return policy;
 }
 

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import type { ActionKindName } from './approvals/backend';
 import { PermanentActionError, type Executor, type Executors } from './adapters/executor';
 import { NotifyExecutor } from './adapters/notify';
-import { PolicyFile } from './adapters/policy-file';
+import { DEFAULT_POLICY_PATH, PolicyFile } from './adapters/policy-file';
 import { QradarAssignExecutor, QradarClient, QradarCloseExecutor, QradarNoteExecutor, QradarReferenceSetExecutor } from './adapters/qradar';
 import { RedisActionStore } from './adapters/redis-store';
 import { SecurityHubExecutor } from './adapters/securityhub';
@@ -24,12 +24,10 @@ import { SsmAutomationExecutor } from './adapters/ssm';
 import { ActionLifecycle } from './lifecycle';
 import { ActionEmitter, actuatorStage } from './stage';
 
-const defaultPolicyPath = fileURLToPath(new URL('../config/policy.json', import.meta.url));
-
 export const actuatorConfigSchema = defineConfigSchema({
   ACTUATOR_INPUT_TOPIC: z.string().min(1).default('verdicts'),
   ACTUATOR_OUTPUT_TOPIC: z.string().min(1).default('actions'),
-  ACTUATOR_POLICY_FILE: z.string().min(1).default(defaultPolicyPath),
+  ACTUATOR_POLICY_FILE: z.string().min(1).default(DEFAULT_POLICY_PATH),
   ACTUATOR_POLICY_POLL_MS: envInt(5_000, 100),
   ACTUATOR_REDIS_PREFIX: z.string().min(1).default('seam:'),
   ACTUATOR_CLAIM_LEASE_MS: envInt(60_000, 100),

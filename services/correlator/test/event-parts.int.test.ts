@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCRIPTS } from '../src/adapters/redis-scripts';
+import { describe, expect, it } from 'vitest';
+import { scriptRedis } from './script-redis';
 
 /**
  * An event's payload is stored in `e:{id}` as parts of at most 64 bytes, so the hash stays a compact
@@ -11,24 +10,12 @@ import { SCRIPTS } from '../src/adapters/redis-scripts';
  * drops every part. Real Redis.
  */
 
-type Call = (keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<unknown>;
-
 describe('event payload parts (real Redis)', () => {
-  let redis: Redis;
   const prefix = `t-parts-${randomUUID().slice(0, 8)}:`;
-  const run = (name: keyof typeof SCRIPTS): Call => (keys, args) =>
-    redis.eval(SCRIPTS[name].lua, keys.length, ...keys, ...args);
-  beforeAll(async () => {
-    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
-    await redis.ping();
-  });
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
+  const db = scriptRedis(prefix);
+  const run = db.run;
 
-  const fieldsOf = async (key: string): Promise<string[]> => (await redis.hkeys(key)).sort();
+  const fieldsOf = async (key: string): Promise<string[]> => (await db.redis.hkeys(key)).sort();
 
   it('reads back every payload exactly, across create, update, collect, load and forget', async () => {
     let n = 0;
@@ -45,7 +32,7 @@ describe('event payload parts (real Redis)', () => {
         expect(await run('seamCreate')([e, rm, ri], [id, 1000, first, 60_000, 5])).toEqual(['exists', '1000', first, '', id]);
         expect(await run('seamReadKnown')([e], [id])).toEqual(['exists', '1000', first, '', id]);
         // A root is its own parent, stored as '=' (not a copy of its id); scripts return the id.
-        expect(await redis.hget(e, 'parent')).toBe('=');
+        expect(await db.redis.hget(e, 'parent')).toBe('=');
         // CAS update: the wrong expected payload fails, the right one replaces every part.
         expect(await run('seamUpdateEvent')([e], [`${first}x`, second, 60_000])).toBe(0);
         expect(await run('seamUpdateEvent')([e], [first, second, 60_000])).toBe(1);
@@ -74,7 +61,7 @@ describe('event payload parts (real Redis)', () => {
     const payload = '["cloudtrail",1767225600000,"bench event 12345",40,[],[["198.18.48.57","a","u",""]],[]]';
     expect(Buffer.byteLength(payload)).toBeGreaterThan(64);
     await run('seamCreate')([e, `${prefix}r:{${id}}:m`, e], [id, 1000, payload, 60_000, 5]);
-    expect(await redis.object('ENCODING', e)).toBe('listpack');
+    expect(await db.redis.object('ENCODING', e)).toBe('listpack');
     expect(await run('seamReadEvent')([e], [])).toBe(payload);
   });
 
@@ -87,15 +74,15 @@ describe('event payload parts (real Redis)', () => {
     // the hash is a hashtable while it is there.
     const final = JSON.stringify({ members: [id], title: 'x'.repeat(2_000) });
     expect(await run('seamSettle')([e, rm, e], [id, final, 1])).toBe('ok');
-    expect(await redis.object('ENCODING', e)).toBe('hashtable');
+    expect(await db.redis.object('ENCODING', e)).toBe('hashtable');
     expect(await run('seamForget')([e], ['inc-1', 3_600_000])).toBe(1);
-    expect(await redis.hget(e, 'final')).toBe(final);
+    expect(await db.redis.hget(e, 'final')).toBe(final);
     // The settled version is handed out and acknowledged in one step: the root info goes.
     const emitted = (await run('seamEmit')([e, e, ra, rt], [id, 'fp', 'settled', '1', '1'])) as unknown[];
     expect(emitted.slice(0, 2)).toEqual(['ok', 1]);
     expect(await fieldsOf(e)).toEqual(['incident', 'observedAt']);
-    expect(await redis.object('ENCODING', e)).toBe('listpack');
+    expect(await db.redis.object('ENCODING', e)).toBe('listpack');
     // The dedup retention (the longer TTL) is kept.
-    expect(await redis.pttl(e)).toBeGreaterThan(3_000_000);
+    expect(await db.redis.pttl(e)).toBeGreaterThan(3_000_000);
   });
 });

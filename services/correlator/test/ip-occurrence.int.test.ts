@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCRIPTS } from '../src/adapters/redis-scripts';
+import { describe, expect, it } from 'vitest';
+import { scriptRedis } from './script-redis';
 
 /**
  * An IP occurrence in `k:{key}:o` is ONE field per event: its decision state (one character) then
@@ -9,22 +8,10 @@ import { SCRIPTS } from '../src/adapters/redis-scripts';
  * keeps the decision, and eviction leaves nothing. Real Redis.
  */
 
-type Call = (keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<unknown>;
-
 describe('IP occurrences (real Redis)', () => {
-  let redis: Redis;
   const prefix = `t-ipocc-${randomUUID().slice(0, 8)}:`;
-  const run = (name: keyof typeof SCRIPTS): Call => (keys, args) =>
-    redis.eval(SCRIPTS[name].lua, keys.length, ...keys, ...args);
-  beforeAll(async () => {
-    redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 });
-    await redis.ping();
-  });
-  afterAll(async () => {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
-  });
+  const db = scriptRedis(prefix);
+  const run = db.run;
 
   it('indexes pending, decides once, keeps the decision on a re-index and evicts every field', async () => {
     const [kt, ko] = [`${prefix}k:{ip:203.0.113.7}:t`, `${prefix}k:{ip:203.0.113.7}:o`];
@@ -33,7 +20,7 @@ describe('IP occurrences (real Redis)', () => {
     await run('seamIndex')([kt, ko], [id, 1000, 'ia["u1"]', 'ip', 60_000]);
     await run('seamIndex')([kt, ko], [other, 2000, 'it', 'ip', 60_000]);
     // One field per occurrence: no copy of the id in a second field.
-    expect((await redis.hkeys(ko)).sort()).toEqual([other, id].sort());
+    expect((await db.redis.hkeys(ko)).sort()).toEqual([other, id].sort());
     expect(await run('seamRange')([kt, ko], [0, 5000])).toEqual([id, '1000', 'ia["u1"]', 'p', other, '2000', 'it', 'p']);
     expect(await run('seamReadIpState')([ko], [id])).toEqual(['p', '']);
 
@@ -49,7 +36,7 @@ describe('IP occurrences (real Redis)', () => {
 
     // Evicted: the occurrence and its count go; the other one stays.
     await run('seamEvict')([kt, ko], [id]);
-    expect(await redis.hkeys(ko)).toEqual([other]);
+    expect(await db.redis.hkeys(ko)).toEqual([other]);
     expect(await run('seamReadIpState')([ko], [id])).toEqual(['', '']);
     expect(await run('seamDecide')([kt, ko], [id, 'e', 0, 5000, 1])).toEqual(['gone']);
   });

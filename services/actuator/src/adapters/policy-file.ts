@@ -5,8 +5,19 @@
  */
 import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { parsePolicy, type Policy } from '../domain/policy';
+
+/** The policy the actuator runs with when ACTUATOR_POLICY_FILE is not set. */
+export const DEFAULT_POLICY_PATH = fileURLToPath(new URL('../../config/policy.json', import.meta.url));
+
+/** Reads and validates a policy file; a bad one throws, naming the file and the field. */
+export function loadPolicyFile(path: string): Policy {
+  const parsed = parsePolicy(readFileSync(path, 'utf8'));
+  if (!parsed.ok) throw new Error(`${path}: ${parsed.message}`);
+  return parsed.policy;
+}
 
 export class PolicyFile {
   private current: Policy;
@@ -19,9 +30,7 @@ export class PolicyFile {
   reloads = 0;
 
   constructor(private readonly path: string, private readonly log: Logger) {
-    const parsed = parsePolicy(readFileSync(path, 'utf8'));
-    if (!parsed.ok) throw new Error(`${path}: ${parsed.message}`);
-    this.current = parsed.policy;
+    this.current = loadPolicyFile(path);
     this.signature = PolicyFile.sig(statSync(path));
   }
 

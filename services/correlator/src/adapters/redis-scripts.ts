@@ -87,10 +87,12 @@ end
  * reads the field goes through getParent (which knows the node's id) and returns real ids.
  */
 const PARENT = `
-local function getParent(key, id)
-  local p = redis.call('HGET', key, 'parent')
+local function realParent(p, id)
   if p == '=' then return id end
   return p
+end
+local function getParent(key, id)
+  return realParent(redis.call('HGET', key, 'parent'), id)
 end
 `;
 
@@ -152,8 +154,8 @@ end
  */
 const EXISTS = `${EVENT_PARTS}${PARENT}
 if redis.call('HEXISTS', KEYS[1], 'observedAt') == 1 then
-  local f = redis.call('HMGET', KEYS[1], 'observedAt', 'incident')
-  return {'exists', f[1] or '', getEvent(KEYS[1]) or '', f[2] or '', getParent(KEYS[1], ARGV[1]) or ''}
+  local f = redis.call('HMGET', KEYS[1], 'observedAt', 'incident', 'parent')
+  return {'exists', f[1] or '', getEvent(KEYS[1]) or '', f[2] or '', realParent(f[3], ARGV[1]) or ''}
 end
 `;
 
@@ -458,7 +460,8 @@ return 1`,
   seamStep: {
     numberOfKeys: 2,
     lua: `${PARENT}${ROOT}
-local f = {getParent(KEYS[1], ARGV[1]), redis.call('HGET', KEYS[1], 'observedAt')}
+local f = redis.call('HMGET', KEYS[1], 'parent', 'observedAt')
+f[1] = realParent(f[1], ARGV[1])
 local pending = 0
 if f[1] and f[1] ~= ARGV[1] and hasRootInfo(KEYS[2]) then pending = 1 end
 return {f[1] or '', f[2] or '', pending}`,
