@@ -16,6 +16,15 @@ if ! bash infra/up.sh; then
   exit 1
 fi
 set -a; . .local/endpoints.env; set +a
+# moto (PyPI moto[server], the AWS mock of the aws-ingest test) is installed and started before the
+# suite, not from inside its test: a fresh clone's pip install, on a machine busy with the rest of the
+# suite, once outran that test's 180 s budget. A failure here is not fatal: the test then runs the
+# same script itself and reports why. infra/down.sh stops it with the components.
+if bash infra/moto-up.sh >/dev/null && [ -f .local/moto.env ]; then
+  set -a; . .local/moto.env; set +a
+else
+  echo "[test] moto did not start before the suite (services/aws-ingest/test/moto.int.test.ts will retry and say why)" >&2
+fi
 
 stop_components() {
   if [ "$were_running" = 0 ] && [ "${SEAM_KEEP_COMPONENTS:-0}" != 1 ]; then bash infra/down.sh; fi
