@@ -1,6 +1,6 @@
 import { incidentSchema, schemas, securityEventSchema, type SecurityEvent } from '@seam/schemas';
 import { describe, expect, it } from 'vitest';
-import { toCorrelationEvent, toIncidentRecord } from '../src/adapters/security-event';
+import { MAX_EVENT_ID_CHARS, MAX_IDENTITY_CHARS, toCorrelationEvent, toIncidentRecord } from '../src/adapters/security-event';
 import { extractKeys, compileKeyPolicy, parseCorrelationConfig } from '../src/domain/index';
 import { ev, actor, groups, person, runAll, target, T0 } from './fixtures';
 
@@ -108,6 +108,26 @@ describe('SecurityEvent → CorrelationEvent', () => {
     // Without the flags the same two events would link (the assertion above can fail).
     const unflagged = events.map((event) => ({ ...event, ips: event.ips.map(({ nonEvidence: _n, ...ip }) => ip) }));
     expect(groups(runAll(unflagged))).toEqual([['cloudtrail:a', 'qradar:offense:1']]);
+  });
+
+  it('refuses an event id or an identity over its bound, with the length in the reason', () => {
+    const okId = `securityhub:${'a'.repeat(MAX_EVENT_ID_CHARS - 12)}`;
+    expect(toCorrelationEvent(securityEvent({ eventId: okId })).ok).toBe(true);
+    expect(toCorrelationEvent(securityEvent({ eventId: `${okId}x` }))).toEqual({
+      ok: false,
+      reason: `eventId is ${MAX_EVENT_ID_CHARS + 1} characters (at most ${MAX_EVENT_ID_CHARS})`,
+    });
+    const base = securityEvent({});
+    const identity = base.entities.identities[0];
+    if (identity === undefined) throw new Error('fixture has an identity');
+    const withIdentity = (canonical: string, field: 'identities' | 'nonEvidenceIdentities') =>
+      securityEvent({ entities: { ...base.entities, [field]: [{ ...identity, canonical }] } });
+    expect(toCorrelationEvent(withIdentity('x'.repeat(MAX_IDENTITY_CHARS), 'identities')).ok).toBe(true);
+    expect(toCorrelationEvent(withIdentity('x'.repeat(MAX_IDENTITY_CHARS + 1), 'identities'))).toEqual({
+      ok: false,
+      reason: `an identity is ${MAX_IDENTITY_CHARS + 1} characters (at most ${MAX_IDENTITY_CHARS})`,
+    });
+    expect(toCorrelationEvent(withIdentity('x'.repeat(MAX_IDENTITY_CHARS + 1), 'nonEvidenceIdentities')).ok).toBe(false);
   });
 
   it('rejects an event whose source is unknown (it cannot be correlated)', () => {

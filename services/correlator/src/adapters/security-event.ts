@@ -37,9 +37,32 @@ const toIdentity = (identity: IdentityEntity, nonEvidence: boolean): EventIdenti
   ...(nonEvidence ? { servicePrincipal: true } : {}),
 });
 
-/** `enriched` SecurityEvent → CorrelationEvent. Only an unknown source cannot be correlated. */
+/**
+ * Longest event id the correlator accepts. The real sources' ids are at most ~530 characters (a
+ * Security Hub finding id is up to 512, plus the `securityhub:` prefix). The id is copied into Redis
+ * keys, index entries and every incident record that lists it, and the root's id is the incident id,
+ * which no record budget can cut, so an absurd one (hundreds of KB) would make the incident
+ * unproducible: it is refused at the edge instead (the kit sends the record to the DLQ).
+ */
+export const MAX_EVENT_ID_CHARS = 1024;
+/** Longest canonical identity used as a join key: an IAM ARN is at most 2,048 characters. */
+export const MAX_IDENTITY_CHARS = 2048;
+
+/**
+ * `enriched` SecurityEvent → CorrelationEvent. An unknown source cannot be correlated; an id or an
+ * identity over the bounds above is refused with the reason (never silently cut: a cut id could
+ * collide with another event's).
+ */
 export const toCorrelationEvent = (record: SecurityEvent): MappingResult => {
   if (record.source === 'unknown') return { ok: false, reason: 'source is unknown' };
+  if (record.eventId.length > MAX_EVENT_ID_CHARS) {
+    return { ok: false, reason: `eventId is ${record.eventId.length} characters (at most ${MAX_EVENT_ID_CHARS})` };
+  }
+  const identities = [...record.entities.identities, ...(record.entities.nonEvidenceIdentities ?? [])];
+  const long = identities.find((identity) => identity.canonical.length > MAX_IDENTITY_CHARS);
+  if (long !== undefined) {
+    return { ok: false, reason: `an identity is ${long.canonical.length} characters (at most ${MAX_IDENTITY_CHARS})` };
+  }
   const source: SourceKind = record.source;
   const tactics = [...new Set(record.mitre.flatMap((technique) => (technique.tactic === null ? [] : [technique.tactic])))].sort(
     compareStrings,
