@@ -24,8 +24,11 @@ REDIS_CLUSTER_PORTS="${SEAM_REDIS_CLUSTER_PORTS:-17001 17002 17003}"
 # 64). Event ids are copied into the correlator's time indexes and occurrence hashes, and real ones
 # are 20 to ~150 characters (a Security Hub finding ARN): with the default, one long id turns a key's
 # whole index into a hashtable/skiplist. Measured: 1,339 -> 1,032 B of Redis per live event with
-# real-format ids (services/correlator/README.md, "Memory per live event"). Give Seam's Redis the same.
-REDIS_TUNING=(--zset-max-listpack-value 256 --hash-max-listpack-value 256)
+# real-format ids (services/correlator/README.md, "Memory per live event"). Sorted sets stay listpacks
+# up to 1,024 entries (default 128): the correlator's sweep buckets (CORRELATOR_SWEEP_BUCKETS, 256 of
+# each kind) then hold up to 262,144 live entries at ~25 instead of ~110 bytes each; a listpack's
+# O(n) insert is cheap at that size. Give Seam's Redis the same.
+REDIS_TUNING=(--zset-max-listpack-value 256 --hash-max-listpack-value 256 --zset-max-listpack-entries 1024)
 HOST=127.0.0.1
 
 ENDPOINTS_FILE="$LOCAL/endpoints.env"

@@ -54,7 +54,7 @@ export async function startWithTestcontainers(): Promise<StartedComponents> {
     });
     if (!rule.ok && rule.status !== 409) throw new Error(`registry rule: HTTP ${rule.status}`);
     // The listpack limits of infra/lib.sh (REDIS_TUNING): long event ids keep small indexes compact.
-    const tuning = '--zset-max-listpack-value 256 --hash-max-listpack-value 256';
+    const tuning = '--zset-max-listpack-value 256 --hash-max-listpack-value 256 --zset-max-listpack-entries 1024';
     const redis = await new GenericContainer('redis:7')
       .withExposedPorts(6379)
       .withCommand(['redis-server', ...tuning.split(' ')])

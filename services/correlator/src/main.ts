@@ -26,6 +26,12 @@ export const correlatorConfigSchema = defineConfigSchema({
   CORRELATOR_IDLE_ADVANCE_MS: envInt(60_000, 0),
   /** Bound on the IP decisions / settles / dedup expiries / emitted roots of one advance or tick. */
   CORRELATOR_MAX_PER_ADVANCE: envInt(2_000, 1),
+  /**
+   * Buckets of each sweep kind (settle, undecided, dedup). Part of the Redis layout: fixed for a
+   * prefix. Keep live entries per kind / buckets within Redis's `zset-max-listpack-entries` (1,024 in
+   * infra/lib.sh), or the buckets cost ~110 instead of ~25 bytes per entry (README "Memory").
+   */
+  CORRELATOR_SWEEP_BUCKETS: envInt(256, 1),
   /** Emission lease: a root popped for emission and not acknowledged within this is emitted again. 0 disables. */
   CORRELATOR_EMISSION_LEASE_MS: envInt(30_000, 0),
   CORRELATOR_WINDOW_IP_MS: envInt(60 * MINUTE, 1),
@@ -79,6 +85,7 @@ export function buildCorrelatorStage(config: CorrelatorConfig, kit: Kit) {
     clock: { now: () => Date.now() },
     idleAdvanceMs: config.CORRELATOR_IDLE_ADVANCE_MS,
     maxPerAdvance: config.CORRELATOR_MAX_PER_ADVANCE,
+    sweepBuckets: config.CORRELATOR_SWEEP_BUCKETS,
     emissionLeaseMs: config.CORRELATOR_EMISSION_LEASE_MS,
     onIdleAdvance: (info) => {
       metrics.idleAdvance(info);

@@ -8,6 +8,7 @@
  * BENCH_REAL_IDS=1: event ids in the sources' real formats (`cloudtrail:<uuid>`, `guardduty:<32 hex>`,
  * `qradar:offense:<n>`, `securityhub:<finding ARN>`, 20 to ~150 characters) instead of the bench's
  * short ones (`cloudtrail:123`): ids are copied into several keys and fields, so their length counts.
+ * BENCH_SWEEP_BUCKETS=n: the state's sweep buckets (default 256; session 9's layout had 16).
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -18,7 +19,7 @@ const N = Number(process.argv[2] ?? 5000);
 const redis = new Redis(process.env.REDIS_URL ?? '');
 // As short as production's default `seam:` (every key carries it).
 const prefix = `m${randomUUID().slice(0, 4)}:`;
-const state = new RedisCorrelationState({ redis, prefix, clock: { now: () => Date.now() }, config: { debounceMs: 0 }, emissionLeaseMs: 60_000 });
+const state = new RedisCorrelationState({ redis, prefix, clock: { now: () => Date.now() }, config: { debounceMs: 0 }, emissionLeaseMs: 60_000, ...(process.env.BENCH_SWEEP_BUCKETS ? { sweepBuckets: Number(process.env.BENCH_SWEEP_BUCKETS) } : {}) });
 const T0 = Date.UTC(2026, 0, 1);
 const ipOf = (k: number): string => `198.${18 + Math.floor(k / 65536)}.${Math.floor(k / 256) % 256}.${k % 256}`;
 const SOURCES = ['cloudtrail', 'qradar', 'guardduty', 'securityhub'] as const;

@@ -35,8 +35,19 @@ import { decodeEvent, decodeOccurrence, encodeEvent, encodeOccurrence, type Stor
 
 export type RedisLike = Redis | Cluster;
 
-/** Sweep buckets per kind unless `buckets` says otherwise (each is a `<kind>:{n}` sorted set). */
-const DEFAULT_SWEEP_BUCKETS = 16;
+/**
+ * Buckets per kind (each is a `<kind>:{n}` sorted set) unless the options say otherwise. The
+ * emission kinds (`due`, `emitting`) hold a root for a few seconds only, so 16 spread them enough.
+ * The sweep kinds (`settle`, `undecided`, `dedup`) hold an entry per live root, pending IP
+ * occurrence or dedup record: with 16, each held ~6,000 of the bench's 100k live events, and a
+ * sorted set over `zset-max-listpack-entries` (128 by default) is a skiplist, ~110 bytes per entry.
+ * With 256 buckets and `zset-max-listpack-entries 1024` (infra/lib.sh), each bucket stays a listpack
+ * up to 262,144 live entries per kind, at ~25 bytes per entry (session 10: 697 -> 566 B per live
+ * event in bench-redis-memory.ts). Beyond that the buckets turn into skiplists again: as before,
+ * never worse.
+ */
+const DEFAULT_EMISSION_BUCKETS = 16;
+export const DEFAULT_SWEEP_BUCKETS = 256;
 
 export interface RedisCorrelationStateOptions {
   readonly redis: RedisLike;
@@ -45,8 +56,17 @@ export interface RedisCorrelationStateOptions {
   readonly config?: CorrelationConfig | CorrelationConfigInput;
   /** Processing time; drives only the debounce (as in the in-memory engine). */
   readonly clock: Clock;
-  /** Sweep buckets per kind (settle, undecided, due, dedup). Default 16. */
+  /**
+   * Buckets per kind for every kind (settle, undecided, dedup, due, emitting); default 16 for the
+   * emission kinds and `sweepBuckets` for the others. Part of the layout: fixed for a prefix.
+   */
   readonly buckets?: number;
+  /**
+   * Buckets of the sweep kinds (settle, undecided, dedup); default `buckets` if given, else 256.
+   * Size it so that live entries per kind / sweepBuckets stays within Redis's
+   * `zset-max-listpack-entries` (see DEFAULT_SWEEP_BUCKETS). Part of the layout: fixed for a prefix.
+   */
+  readonly sweepBuckets?: number;
   /** Added to max(W) + G + L for the safety-net TTL of live state (wall ms). Default 10 min. */
   readonly holdingMarginMs?: number;
   /**
@@ -207,7 +227,9 @@ export class RedisCorrelationState {
   private readonly prefix: string;
   private readonly clock: Clock;
   private readonly policy: KeyPolicy;
-  private readonly buckets: number;
+  /** Buckets of the emission kinds (due, emitting) and of the sweep kinds (settle, undecided, dedup). */
+  private readonly emissionBuckets: number;
+  private readonly sweepBuckets: number;
   private readonly concurrency: number;
   private readonly idleAdvanceMs: number;
   private readonly onIdleAdvance: ((info: IdleAdvanceInfo) => void) | undefined;
@@ -231,7 +253,8 @@ export class RedisCorrelationState {
     this.prefix = options.prefix;
     this.clock = options.clock;
     this.policy = compileKeyPolicy(this.config);
-    this.buckets = options.buckets ?? DEFAULT_SWEEP_BUCKETS;
+    this.emissionBuckets = Math.max(1, options.buckets ?? DEFAULT_EMISSION_BUCKETS);
+    this.sweepBuckets = Math.max(1, options.sweepBuckets ?? options.buckets ?? DEFAULT_SWEEP_BUCKETS);
     this.concurrency = Math.max(1, options.concurrency ?? 512);
     this.idleAdvanceMs = Math.max(0, options.idleAdvanceMs ?? 0);
     this.onIdleAdvance = options.onIdleAdvance;
@@ -276,10 +299,11 @@ export class RedisCorrelationState {
     `${this.prefix}r:{${id}}:tb`,
   ];
   private kKeys = (key: string): [string, string] => [`${this.prefix}k:{${key}}:t`, `${this.prefix}k:{${key}}:o`];
+  private bucketCount = (kind: BucketKind): number => (kind === 'due' || kind === 'emitting' ? this.emissionBuckets : this.sweepBuckets);
   private bucket = (kind: BucketKind, member: string): string =>
-    `${this.prefix}${kind}:{${fnv1a(member) % this.buckets}}`;
+    `${this.prefix}${kind}:{${fnv1a(member) % this.bucketCount(kind)}}`;
   private allBuckets = (kind: BucketKind): string[] =>
-    Array.from({ length: this.buckets }, (_, n) => `${this.prefix}${kind}:{${n}}`);
+    Array.from({ length: this.bucketCount(kind) }, (_, n) => `${this.prefix}${kind}:{${n}}`);
   private wmKey = (): string => `${this.prefix}wm`;
 
   private call(name: ScriptName, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
@@ -750,17 +774,20 @@ export class RedisCorrelationState {
     return { watermark, more: false };
   }
 
-  /** Items per bucket and call: the bound of one advance()/tick() spread over the buckets. */
-  private perBucket(): number {
-    return Math.max(1, Math.ceil(this.maxPerAdvance / this.buckets));
+  /**
+   * Items per bucket and call: the bound of one advance()/tick() spread over the buckets of a kind
+   * (at least one per bucket, so the bound is max(maxPerAdvance, buckets)).
+   */
+  private perBucket(kind: BucketKind): number {
+    return Math.max(1, Math.ceil(this.maxPerAdvance / this.bucketCount(kind)));
   }
 
   /**
    * Reads every bucket of a kind at once (one slot each; sent concurrently, processed in order), at
-   * most `perBucket()` entries each, the earliest first.
+   * most `perBucket(kind)` entries each, the earliest first.
    */
   private scanBuckets(kind: BucketKind, max: string, withScores: boolean): Promise<string[][]> {
-    const limit = this.perBucket();
+    const limit = this.perBucket(kind);
     return Promise.all(
       this.allBuckets(kind).map((bucket) =>
         withScores
@@ -771,8 +798,8 @@ export class RedisCorrelationState {
   }
 
   /** Whether a bucket scan was cut by the limit (so more may be waiting). */
-  private cut(all: readonly string[][], withScores: boolean): boolean {
-    const limit = this.perBucket() * (withScores ? 2 : 1);
+  private cut(kind: BucketKind, all: readonly string[][], withScores: boolean): boolean {
+    const limit = this.perBucket(kind) * (withScores ? 2 : 1);
     return all.some((entries) => entries.length >= limit);
   }
 
@@ -792,7 +819,7 @@ export class RedisCorrelationState {
     });
     // Removed after all decisions; a crash before leaves idempotent re-decisions.
     await this.removeFromBuckets(work.map(({ bucket, member }) => [bucket, member]));
-    return this.cut(all, true);
+    return this.cut('undecided', all, true);
   }
 
   /**
@@ -845,7 +872,7 @@ export class RedisCorrelationState {
     await this.flushBucketAdds(adds);
     await this.removeFromBuckets(work.filter((_, i) => results[i] === 'done').map(({ root, bucket }) => [bucket, root]));
     // 'again': still due but raced with a union (or restored): the next call retries at once.
-    return this.cut(all, false) || results.includes('again');
+    return this.cut('settle', all, false) || results.includes('again');
   }
 
   /**
@@ -911,7 +938,7 @@ export class RedisCorrelationState {
     await this.pool(work, ({ id }) => this.call('seamDropDedup', [this.eKey(id)], []));
     // Removed after all drops; a crash before leaves drops that are no-ops.
     await this.removeFromBuckets(work.map(({ id, bucket }) => [bucket, id]));
-    return this.cut(all, false);
+    return this.cut('dedup', all, false);
   }
 
   /** The content of a set of members as they are now (undefined when none is left). */
@@ -958,7 +985,7 @@ export class RedisCorrelationState {
   async tick(options: TickOptions = {}): Promise<IncidentVersion[]> {
     const now = this.clock.now();
     if (this.emissionLeaseMs > 0) await this.reclaim(now);
-    return this.emitUpTo(now, this.perBucket(), options.acknowledge === true);
+    return this.emitUpTo(now, this.perBucket('due'), options.acknowledge === true);
   }
 
   /** Every pending version now, ignoring the debounce (unbounded). */
