@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FIELD } from '../src/adapters/redis-scripts';
 import { scriptRedis } from './script-redis';
 
 /**
  * An event's payload is stored in `e:{id}` as parts of at most 64 bytes, so the hash stays a compact
- * listpack. Every script reads back exactly what was written (any length, any UTF-8, parts split
+ * listpack (fields `v`, `v2`, …; every field name is short, FIELD). Every script reads back exactly what was written (any length, any UTF-8, parts split
  * inside multi-byte characters), a shorter update leaves no stale part, and forgetting the event
  * drops every part. Real Redis.
  */
@@ -32,14 +33,14 @@ describe('event payload parts (real Redis)', () => {
         expect(await run('seamCreate')([e, rm, ri], [id, 1000, first, 60_000, 5])).toEqual(['exists', '1000', first, '', id]);
         expect(await run('seamReadKnown')([e], [id])).toEqual(['exists', '1000', first, '', id]);
         // A root is its own parent, stored as '=' (not a copy of its id); scripts return the id.
-        expect(await db.redis.hget(e, 'parent')).toBe('=');
+        expect(await db.redis.hget(e, FIELD.parent)).toBe('=');
         // CAS update: the wrong expected payload fails, the right one replaces every part.
         expect(await run('seamUpdateEvent')([e], [`${first}x`, second, 60_000])).toBe(0);
         expect(await run('seamUpdateEvent')([e], [first, second, 60_000])).toBe(1);
         expect(await run('seamReadEvent')([e], [])).toBe(second);
         const parts = Math.max(1, Math.ceil(Buffer.byteLength(second) / 64));
-        const rootInfo = ['dirtyFirst', 'dirtyLast', 'lastSeen'];
-        const expected = ['event', ...Array.from({ length: parts - 1 }, (_, i) => `event${i + 2}`), 'observedAt', 'parent', ...rootInfo].sort();
+        const rootInfo = [FIELD.dirtyFirst, FIELD.dirtyLast, FIELD.lastSeen];
+        const expected = ['v', ...Array.from({ length: parts - 1 }, (_, i) => `v${i + 2}`), FIELD.observedAt, FIELD.parent, ...rootInfo].sort();
         expect(await fieldsOf(e)).toEqual(expected);
         const collected = (await run('seamCollect')([e, rm, ri, ra, `${prefix}r:{${id}}:tb`], [id])) as unknown[];
         expect(collected[2]).toBe(second);
@@ -48,7 +49,7 @@ describe('event payload parts (real Redis)', () => {
         // Forgotten: a dedup record with no part left (the root info stays until its settled
         // version is acknowledged).
         expect(await run('seamForget')([e], ['inc-1', 60_000])).toBe(1);
-        expect(await fieldsOf(e)).toEqual(['incident', 'observedAt', ...rootInfo].sort());
+        expect(await fieldsOf(e)).toEqual([FIELD.incident, FIELD.observedAt, ...rootInfo].sort());
         expect(await run('seamReadEvent')([e], [])).toBe('');
       }),
       { numRuns: 60 },
@@ -76,11 +77,11 @@ describe('event payload parts (real Redis)', () => {
     expect(await run('seamSettle')([e, rm, e], [id, final, 1])).toBe('ok');
     expect(await db.redis.object('ENCODING', e)).toBe('hashtable');
     expect(await run('seamForget')([e], ['inc-1', 3_600_000])).toBe(1);
-    expect(await db.redis.hget(e, 'final')).toBe(final);
+    expect(await db.redis.hget(e, FIELD.final)).toBe(final);
     // The settled version is handed out and acknowledged in one step: the root info goes.
     const emitted = (await run('seamEmit')([e, e, ra, rt], [id, 'fp', 'settled', '1', '1'])) as unknown[];
     expect(emitted.slice(0, 2)).toEqual(['ok', 1]);
-    expect(await fieldsOf(e)).toEqual(['incident', 'observedAt']);
+    expect(await fieldsOf(e)).toEqual([FIELD.incident, FIELD.observedAt].sort());
     expect(await db.redis.object('ENCODING', e)).toBe('listpack');
     // The dedup retention (the longer TTL) is kept.
     expect(await db.redis.pttl(e)).toBeGreaterThan(3_000_000);

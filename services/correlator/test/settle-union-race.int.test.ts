@@ -5,6 +5,7 @@ import { seededRandom } from '@seam/infra/emulator-kit/random';
 import { RedisCorrelationState, type RedisLike, type RedisStateTestHooks } from '../src/adapters/redis-state';
 import { incidentIdFor, type CorrelationConfigInput, type IncidentVersion } from '../src/domain/index';
 import { compacted, ev, ManualClock, MINUTE, person, T0 } from './fixtures';
+import { FIELD } from '../src/adapters/redis-scripts';
 
 /**
  * Regression (crash test, `qradar:offense:2102` lost): a settle and a union into the settling root
@@ -50,7 +51,7 @@ const targets = [
 
 /** An event's union-find parent as the scripts see it: a root stores '=' for itself. */
 const parentOf = async (redis: RedisLike, prefix: string, id: string): Promise<string | null> => {
-  const stored = await redis.hget(`${prefix}e:{${id}}`, 'parent');
+  const stored = await redis.hget(`${prefix}e:{${id}}`, FIELD.parent);
   return stored === '=' ? id : stored;
 };
 
@@ -116,7 +117,7 @@ describe.each(targets)('settle vs. union into the settling root ($name)', ({ con
     }
     for (const event of [A, B]) {
       expect(owner.get(event.eventId), `${event.eventId} in no incident`).toBeDefined();
-      const [parent, incident] = await redis.hmget(`${prefix}e:{${event.eventId}}`, 'parent', 'incident');
+      const [parent, incident] = await redis.hmget(`${prefix}e:{${event.eventId}}`, FIELD.parent, FIELD.incident);
       expect(parent).toBeNull();
       expect(incident).toBe(owner.get(event.eventId));
     }
@@ -147,7 +148,7 @@ describe.each(targets)('settle vs. union into the settling root ($name)', ({ con
     hooks.afterLink = async (loser, winner) => {
       expect([loser, winner]).toEqual([B.eventId, A.eventId]);
       await state.advance(); // A settles with its one member and is forgotten
-      expect(await redis.hget(`${prefix}e:{${A.eventId}}`, 'incident')).toBe(incidentIdFor(A.eventId));
+      expect(await redis.hget(`${prefix}e:{${A.eventId}}`, FIELD.incident)).toBe(incidentIdFor(A.eventId));
     };
     await union(A.eventId, B.eventId);
     expect(await parentOf(redis, prefix, B.eventId)).toBe(B.eventId); // restored as a root

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCorrelationState, type IdleAdvanceInfo, type RedisLike } from '../src/adapters/redis-state';
 import { incidentIdFor, type CorrelationConfigInput, type IncidentVersion } from '../src/domain/index';
 import { compacted, ev, ManualClock, person, T0 } from './fixtures';
+import { FIELD } from '../src/adapters/redis-scripts';
 
 /**
  * Time handling of the Redis state with an injected wall clock: idle advance of the watermark,
@@ -206,13 +207,13 @@ describe.each(targets)('time handling of the Redis state ($name)', ({ connect })
     await store.advance();
     const settled = await store.tick();
     expect(settled.map((version) => [version.version, version.status])).toEqual([[2, 'settled']]);
-    expect(await redis.hexists(eventKey, 'status')).toBe(1);
+    expect(await redis.hexists(eventKey, FIELD.status)).toBe(1);
     clock.advance(6 * SECOND);
     const settledAgain = await store.tick();
     expect(settledAgain.map((version) => [version.version, version.status])).toEqual([[2, 'settled']]);
     await store.ack(settledAgain);
-    expect(await redis.hexists(eventKey, 'status')).toBe(0);
-    expect((await redis.hkeys(eventKey)).sort()).toEqual(['incident', 'observedAt']);
+    expect(await redis.hexists(eventKey, FIELD.status)).toBe(0);
+    expect((await redis.hkeys(eventKey)).sort()).toEqual([FIELD.incident, FIELD.observedAt].sort());
     clock.advance(6 * SECOND);
     expect(await store.tick()).toEqual([]);
     expect(await store.nextDueAt()).toBeUndefined();

@@ -7,6 +7,31 @@
  * rules themselves stay in the TypeScript domain code, the scripts only store and compare.
  */
 
+/**
+ * Field names of the event hash `e:{id}` (the event, its union-find parent, a root's info, a settled
+ * event's incident), one or two characters each. Every live event has such a hash and a root carries
+ * its info in it: with the readable names (`observedAt`, `fingerprint`, `settledEmitted`, …) the
+ * names alone were ~50 of the hash's ~150 listpack bytes (session 10). The scripts below use the
+ * short names; the client maps a root's info back to the long ones (`FIELD` is the one table).
+ * The payload parts are `v`, `v2`, `v3`, … (EVENT_PARTS).
+ */
+export const FIELD = {
+  observedAt: 't',
+  parent: 'p',
+  event: 'v',
+  incident: 'i',
+  lastSeen: 'l',
+  dirtyFirst: 'df',
+  dirtyLast: 'dl',
+  status: 's',
+  final: 'f',
+  lateLink: 'll',
+  version: 'n',
+  fingerprint: 'h',
+  pending: 'pn',
+  settledEmitted: 'se',
+} as const;
+
 export interface ScriptDef {
   readonly numberOfKeys: number;
   readonly lua: string;
@@ -44,7 +69,7 @@ end
  */
 const EVENT_PARTS = `
 local function getEvent(key)
-  local p = redis.call('HMGET', key, 'event', 'event2', 'event3')
+  local p = redis.call('HMGET', key, 'v', 'v2', 'v3')
   if not p[1] then return false end
   if not p[2] then return p[1] end
   local parts = {p[1], p[2]}
@@ -52,7 +77,7 @@ local function getEvent(key)
     parts[3] = p[3]
     local i = 4
     while true do
-      local more = redis.call('HGET', key, 'event' .. i)
+      local more = redis.call('HGET', key, 'v' .. i)
       if not more then break end
       parts[i] = more
       i = i + 1
@@ -62,20 +87,20 @@ local function getEvent(key)
 end
 local function dropEventParts(key, from)
   local i = from
-  while redis.call('HDEL', key, 'event' .. i) == 1 do i = i + 1 end
+  while redis.call('HDEL', key, 'v' .. i) == 1 do i = i + 1 end
 end
 local function setEvent(key, json)
   local n = math.max(1, math.ceil(#json / 64))
   local args = {}
   for i = 1, n do
-    args[#args + 1] = i == 1 and 'event' or ('event' .. i)
+    args[#args + 1] = i == 1 and 'v' or ('v' .. i)
     args[#args + 1] = string.sub(json, (i - 1) * 64 + 1, i * 64)
   end
   redis.call('HSET', key, unpack(args))
   dropEventParts(key, n + 1)
 end
 local function delEvent(key)
-  redis.call('HDEL', key, 'event')
+  redis.call('HDEL', key, 'v')
   dropEventParts(key, 2)
 end
 `;
@@ -92,7 +117,7 @@ local function realParent(p, id)
   return p
 end
 local function getParent(key, id)
-  return realParent(redis.call('HGET', key, 'parent'), id)
+  return realParent(redis.call('HGET', key, 'p'), id)
 end
 `;
 
@@ -105,7 +130,7 @@ end
 const MEMBERS = `
 local function members(e, rm, id)
   local m = redis.call('HKEYS', rm)
-  if #m == 0 and redis.call('HGET', e, 'parent') then return {id} end
+  if #m == 0 and redis.call('HGET', e, 'p') then return {id} end
   return m
 end
 `;
@@ -116,7 +141,7 @@ end
  * "Root info" is these fields; the scripts read, test and drop them as a group.
  */
 const ROOT = `
-local ROOT_FIELDS = {'lastSeen', 'dirtyFirst', 'dirtyLast', 'status', 'final', 'lateLink', 'version', 'fingerprint', 'pending', 'settledEmitted'}
+local ROOT_FIELDS = {'l', 'df', 'dl', 's', 'f', 'll', 'n', 'h', 'pn', 'se'}
 local function rootInfo(key)
   local v = redis.call('HMGET', key, unpack(ROOT_FIELDS))
   local out = {}
@@ -132,7 +157,7 @@ local function hasRootInfo(key)
   return false
 end
 local function dropRootInfo(key)
-  local big = redis.call('HEXISTS', key, 'final') == 1
+  local big = redis.call('HEXISTS', key, 'f') == 1
   redis.call('HDEL', key, unpack(ROOT_FIELDS))
   if big then
     -- \`final\` (longer than hash-max-listpack-value) may have turned the hash into a hashtable, and
@@ -153,8 +178,8 @@ end
  * while its hash has `observedAt` (after its dedup record went, it may still hold a settled root's info).
  */
 const EXISTS = `${EVENT_PARTS}${PARENT}
-if redis.call('HEXISTS', KEYS[1], 'observedAt') == 1 then
-  local f = redis.call('HMGET', KEYS[1], 'observedAt', 'incident', 'parent')
+if redis.call('HEXISTS', KEYS[1], 't') == 1 then
+  local f = redis.call('HMGET', KEYS[1], 't', 'i', 'p')
   return {'exists', f[1] or '', getEvent(KEYS[1]) or '', f[2] or '', realParent(f[3], ARGV[1]) or ''}
 end
 `;
@@ -166,10 +191,10 @@ end
  */
 const ACK = `${ROOT}
 local function releasePending(ri, version)
-  if redis.call('HGET', ri, 'pending') == version then redis.call('HDEL', ri, 'pending') end
+  if redis.call('HGET', ri, 'pn') == version then redis.call('HDEL', ri, 'pn') end
 end
 local function dropIfDone(ri, ra, rt)
-  if redis.call('HGET', ri, 'settledEmitted') == '1' and not redis.call('HGET', ri, 'pending') and redis.call('HLEN', rt) == 0 then
+  if redis.call('HGET', ri, 'se') == '1' and not redis.call('HGET', ri, 'pn') and redis.call('HLEN', rt) == 0 then
     dropRootInfo(ri)
     redis.call('DEL', ra, rt)
   end
@@ -185,9 +210,9 @@ export const SCRIPTS = {
   seamCreate: {
     numberOfKeys: 3,
     lua: `${EXISTS}
-redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'parent', '=')
+redis.call('HSET', KEYS[1], 't', ARGV[2], 'p', '=')
 setEvent(KEYS[1], ARGV[3])
-redis.call('HSET', KEYS[3], 'lastSeen', ARGV[2], 'dirtyFirst', ARGV[5], 'dirtyLast', ARGV[5])
+redis.call('HSET', KEYS[3], 'l', ARGV[2], 'df', ARGV[5], 'dl', ARGV[5])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return {'created'}`,
   },
@@ -195,9 +220,9 @@ return {'created'}`,
   seamCreateLate: {
     numberOfKeys: 2,
     lua: `${EXISTS}
-redis.call('HSET', KEYS[1], 'observedAt', ARGV[2], 'incident', ARGV[3])
+redis.call('HSET', KEYS[1], 't', ARGV[2], 'i', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('HSET', KEYS[2], 'status', 'settled', 'final', ARGV[4], 'lastSeen', ARGV[2])
+redis.call('HSET', KEYS[2], 's', 'settled', 'f', ARGV[4], 'l', ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[6], 'GT')
 return {'created'}`,
   },
@@ -283,9 +308,9 @@ return 1`,
 local p = getParent(KEYS[1], ARGV[1])
 if not p then return {'gone'} end
 if p ~= ARGV[1] then return {'moved', p} end
-if redis.call('HGET', KEYS[3], 'status') == 'settled' then return {'settled'} end
+if redis.call('HGET', KEYS[3], 's') == 'settled' then return {'settled'} end
 local m = members(KEYS[1], KEYS[2], ARGV[1])
-redis.call('HSET', KEYS[1], 'parent', ARGV[2])
+redis.call('HSET', KEYS[1], 'p', ARGV[2])
 return {'ok', m, rootInfo(KEYS[3]), redis.call('SMEMBERS', KEYS[4]), redis.call('HGETALL', KEYS[5])}`,
   },
   /**
@@ -309,12 +334,12 @@ return {'ok', members(KEYS[1], KEYS[2], ARGV[1]), rootInfo(KEYS[3]), redis.call(
     lua: `${PARENT}
 local p = getParent(KEYS[1], ARGV[1])
 if p ~= ARGV[1] then return {'moved', p or ''} end
-if redis.call('HGET', KEYS[3], 'status') == 'settled' then return {'settled', ''} end
+if redis.call('HGET', KEYS[3], 's') == 'settled' then return {'settled', ''} end
 -- A singleton's member set is implicit (MEMBERS): stored from now on, with the winner itself.
 if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('HSET', KEYS[2], ARGV[1], '') end
 for _, m in ipairs(cjson.decode(ARGV[4])) do redis.call('HSET', KEYS[2], m, '') end
-local cur = tonumber(redis.call('HGET', KEYS[3], 'lastSeen') or '')
-if cur == nil or tonumber(ARGV[3]) > cur then redis.call('HSET', KEYS[3], 'lastSeen', ARGV[3]) end
+local cur = tonumber(redis.call('HGET', KEYS[3], 'l') or '')
+if cur == nil or tonumber(ARGV[3]) > cur then redis.call('HSET', KEYS[3], 'l', ARGV[3]) end
 for _, a in ipairs(cjson.decode(ARGV[5])) do redis.call('SADD', KEYS[4], a) end
 for _, t in ipairs(cjson.decode(ARGV[6])) do redis.call('HSET', KEYS[5], t[1], t[2]) end
 for i = 2, 5 do
@@ -322,13 +347,13 @@ for i = 2, 5 do
   if i == 3 then redis.call('PEXPIRE', KEYS[i], ARGV[2], 'GT')
   elseif redis.call('EXISTS', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
 end
-return {'ok', redis.call('HGET', KEYS[3], 'lastSeen')}`,
+return {'ok', redis.call('HGET', KEYS[3], 'l')}`,
   },
   /** KEYS e, rm, ri, ra, rt of a former root — ARGV id. Drops the moved root state (never a root's). */
   seamCleanup: {
     numberOfKeys: 5,
     lua: `${PARENT}${ROOT}
-if getParent(KEYS[1], ARGV[1]) == ARGV[1] or redis.call('HEXISTS', KEYS[1], 'incident') == 1 then return 0 end
+if getParent(KEYS[1], ARGV[1]) == ARGV[1] or redis.call('HEXISTS', KEYS[1], 'i') == 1 then return 0 end
 redis.call('DEL', KEYS[2], KEYS[4], KEYS[5])
 dropRootInfo(KEYS[3])
 return 1`,
@@ -337,8 +362,8 @@ return 1`,
   seamCompress: {
     numberOfKeys: 1,
     lua: `
-if redis.call('HGET', KEYS[1], 'parent') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'parent', ARGV[2])
+if redis.call('HGET', KEYS[1], 'p') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'p', ARGV[2])
 return 1`,
   },
   /** KEYS e, ri of a root — ARGV root, now, debounceMs, maxDelayMs, ttl. Trailing debounce bookkeeping. */
@@ -348,10 +373,10 @@ return 1`,
 local p = getParent(KEYS[1], ARGV[1])
 if p ~= ARGV[1] then return {'moved', p or ''} end
 local now = tonumber(ARGV[2])
-local first = tonumber(redis.call('HGET', KEYS[2], 'dirtyFirst') or '')
-if first == nil then first = now; redis.call('HSET', KEYS[2], 'dirtyFirst', ARGV[2]) end
-local last = tonumber(redis.call('HGET', KEYS[2], 'dirtyLast') or '')
-if last == nil or now > last then last = now; redis.call('HSET', KEYS[2], 'dirtyLast', ARGV[2]) end
+local first = tonumber(redis.call('HGET', KEYS[2], 'df') or '')
+if first == nil then first = now; redis.call('HSET', KEYS[2], 'df', ARGV[2]) end
+local last = tonumber(redis.call('HGET', KEYS[2], 'dl') or '')
+if last == nil or now > last then last = now; redis.call('HSET', KEYS[2], 'dl', ARGV[2]) end
 redis.call('PEXPIRE', KEYS[2], ARGV[5], 'GT')
 local debounce = tonumber(ARGV[3])
 local due = math.min(last + debounce, first + math.max(tonumber(ARGV[4]), debounce))
@@ -371,23 +396,23 @@ return {'ok', string.format('%.0f', due)}`,
   seamEmit: {
     numberOfKeys: 4,
     lua: `${ACK}${PARENT}
-local status = redis.call('HGET', KEYS[2], 'status')
-if not redis.call('HGET', KEYS[2], 'lastSeen') then return {'gone', 0, {}} end
+local status = redis.call('HGET', KEYS[2], 's')
+if not redis.call('HGET', KEYS[2], 'l') then return {'gone', 0, {}} end
 if (status or 'open') ~= ARGV[3] then return {'stale', 0, {}} end
 if status ~= 'settled' and getParent(KEYS[1], ARGV[1]) ~= ARGV[1] then return {'moved', 0, {}} end
 local version = 0
-if redis.call('HGET', KEYS[2], 'fingerprint') ~= ARGV[2] then
-  version = redis.call('HINCRBY', KEYS[2], 'version', 1)
-  redis.call('HSET', KEYS[2], 'fingerprint', ARGV[2])
-elseif ARGV[4] == '1' and redis.call('HGET', KEYS[2], 'pending') then
-  version = tonumber(redis.call('HGET', KEYS[2], 'version'))
+if redis.call('HGET', KEYS[2], 'h') ~= ARGV[2] then
+  version = redis.call('HINCRBY', KEYS[2], 'n', 1)
+  redis.call('HSET', KEYS[2], 'h', ARGV[2])
+elseif ARGV[4] == '1' and redis.call('HGET', KEYS[2], 'pn') then
+  version = tonumber(redis.call('HGET', KEYS[2], 'n'))
 end
 local tombs = redis.call('HVALS', KEYS[4])
-redis.call('HDEL', KEYS[2], 'dirtyFirst', 'dirtyLast')
+redis.call('HDEL', KEYS[2], 'df', 'dl')
 if ARGV[4] == '1' then
-  if version > 0 then redis.call('HSET', KEYS[2], 'pending', version) end
+  if version > 0 then redis.call('HSET', KEYS[2], 'pn', version) end
   -- The settled version is out (now or before): only its ack may delete the root's state.
-  if status == 'settled' then redis.call('HSET', KEYS[2], 'settledEmitted', '1') end
+  if status == 'settled' then redis.call('HSET', KEYS[2], 'se', '1') end
   if ARGV[5] == '1' then
     -- seamAck(version, every tombstone handed out above), in the same step.
     releasePending(KEYS[2], tostring(version))
@@ -429,10 +454,10 @@ return 1`,
   seamSettle: {
     numberOfKeys: 3,
     lua: `${PARENT}${MEMBERS}
-if redis.call('HGET', KEYS[3], 'status') == 'settled' then return 'already' end
+if redis.call('HGET', KEYS[3], 's') == 'settled' then return 'already' end
 if getParent(KEYS[1], ARGV[1]) ~= ARGV[1] then return 'moved' end
 if #members(KEYS[1], KEYS[2], ARGV[1]) ~= tonumber(ARGV[3]) then return 'changed' end
-redis.call('HSET', KEYS[3], 'status', 'settled', 'final', ARGV[2])
+redis.call('HSET', KEYS[3], 's', 'settled', 'f', ARGV[2])
 return 'ok'`,
   },
   /**
@@ -447,9 +472,9 @@ return 'ok'`,
 local p = getParent(KEYS[1], ARGV[1])
 if not p then return 0 end
 if p == ARGV[1] then return 1 end
-if p ~= ARGV[2] or not redis.call('HGET', KEYS[2], 'lastSeen') then return 0 end
-redis.call('HSET', KEYS[1], 'parent', '=')
-redis.call('HSET', KEYS[2], 'lateLink', '1')
+if p ~= ARGV[2] or not redis.call('HGET', KEYS[2], 'l') then return 0 end
+redis.call('HSET', KEYS[1], 'p', '=')
+redis.call('HSET', KEYS[2], 'll', '1')
 return 1`,
   },
   /**
@@ -460,7 +485,7 @@ return 1`,
   seamStep: {
     numberOfKeys: 2,
     lua: `${PARENT}${ROOT}
-local f = redis.call('HMGET', KEYS[1], 'parent', 'observedAt')
+local f = redis.call('HMGET', KEYS[1], 'p', 't')
 f[1] = realParent(f[1], ARGV[1])
 local pending = 0
 if f[1] and f[1] ~= ARGV[1] and hasRootInfo(KEYS[2]) then pending = 1 end
@@ -470,10 +495,10 @@ return {f[1] or '', f[2] or '', pending}`,
   seamForget: {
     numberOfKeys: 1,
     lua: `${EVENT_PARTS}
-if not redis.call('HGET', KEYS[1], 'observedAt') then return 0 end
+if not redis.call('HGET', KEYS[1], 't') then return 0 end
 delEvent(KEYS[1])
-redis.call('HDEL', KEYS[1], 'parent')
-redis.call('HSET', KEYS[1], 'incident', ARGV[1])
+redis.call('HDEL', KEYS[1], 'p')
+redis.call('HSET', KEYS[1], 'i', ARGV[1])
 -- GT: a settled root's info (same hash) must outlive its acknowledgement; the dedup sweep still
 -- deletes the record at the end of its retention.
 redis.call('PEXPIRE', KEYS[1], ARGV[2], 'GT')
@@ -511,9 +536,9 @@ return {f[1] and string.sub(f[1], 1, 1) or '', f[2] or ''}`,
   seamDropDedup: {
     numberOfKeys: 1,
     lua: `${ROOT}
-local f = redis.call('HMGET', KEYS[1], 'incident', 'parent')
+local f = redis.call('HMGET', KEYS[1], 'i', 'p')
 if not f[1] or f[2] then return 0 end
-if hasRootInfo(KEYS[1]) then return redis.call('HDEL', KEYS[1], 'incident', 'observedAt') end
+if hasRootInfo(KEYS[1]) then return redis.call('HDEL', KEYS[1], 'i', 't') end
 return redis.call('DEL', KEYS[1])`,
   },
   /** KEYS bucket — ARGV score, member, ttl, mode ('GT' or ''). ZADD with a safety-net TTL. */

@@ -29,7 +29,7 @@ import {
 } from '../domain/index';
 import { hotCount } from '../domain/hot';
 import { compareEvents } from '../domain/order';
-import { SCRIPTS, type ScriptName } from './redis-scripts';
+import { FIELD, SCRIPTS, type ScriptName } from './redis-scripts';
 import { MANY_SUFFIX, ScriptBatcher, manyVariant } from './script-batch';
 import { decodeEvent, decodeOccurrence, encodeEvent, encodeOccurrence, type StoredOccurrence } from './stored-codec';
 
@@ -710,7 +710,7 @@ export class RedisCorrelationState {
   async incidentOf(eventId: string): Promise<string> {
     const root = await this.find(eventId);
     if (root !== undefined) return incidentIdFor(root.id);
-    return (await this.redis.hget(this.eKey(eventId), 'incident')) ?? incidentIdFor(eventId);
+    return (await this.redis.hget(this.eKey(eventId), FIELD.incident)) ?? incidentIdFor(eventId);
   }
 
   // --- event time: decide, settle, forget -----------------------------------------------------
@@ -1107,8 +1107,7 @@ export class RedisCorrelationState {
       string[],
       string,
     ];
-    const info = new Map<string, string>();
-    for (let i = 0; i + 1 < infoFlat.length; i += 2) info.set(infoFlat[i] ?? '', infoFlat[i + 1] ?? '');
+    const { info } = parseRootState([[], infoFlat]);
     if (!info.has('lastSeen')) return [];
     const status = info.get('status') === 'settled' ? 'settled' : 'open';
     let content: IncidentContent;
@@ -1177,10 +1176,17 @@ const emptyContent = (): IncidentContent => ({
 const FLOOR_FIELD = '~floor';
 const WALL_FIELD = '~wall:';
 
+/** Short field name in `e:{id}` -> the name the client uses for it (redis-scripts.ts, FIELD). */
+const LONG_NAME = new Map<string, string>(Object.entries(FIELD).map(([long, short]) => [short, long]));
+
+/** A root's state as the scripts return it; the info map is keyed by the long names (`lastSeen`, …). */
 const parseRootState = (parts: readonly unknown[]): RootState => {
   const info = new Map<string, string>();
   const flat = (parts[1] as string[] | undefined) ?? [];
-  for (let i = 0; i + 1 < flat.length; i += 2) info.set(flat[i] ?? '', flat[i + 1] ?? '');
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i] ?? '';
+    info.set(LONG_NAME.get(name) ?? name, flat[i + 1] ?? '');
+  }
   const tombFlat = (parts[3] as string[] | undefined) ?? [];
   const tombstones: string[] = [];
   for (let i = 1; i < tombFlat.length; i += 2) tombstones.push(tombFlat[i] ?? '');
