@@ -110,7 +110,7 @@ describe('SecurityEvent → CorrelationEvent', () => {
     expect(groups(runAll(unflagged))).toEqual([['cloudtrail:a', 'qradar:offense:1']]);
   });
 
-  it('refuses an event id or an identity over its bound, with the length in the reason', () => {
+  it('refuses an event id or an identity over its bound, with the length in the reason, and an id with NUL', () => {
     const okId = `securityhub:${'a'.repeat(MAX_EVENT_ID_CHARS - 12)}`;
     expect(toCorrelationEvent(securityEvent({ eventId: okId })).ok).toBe(true);
     expect(toCorrelationEvent(securityEvent({ eventId: `${okId}x` }))).toEqual({
@@ -128,6 +128,7 @@ describe('SecurityEvent → CorrelationEvent', () => {
       reason: `an identity is ${MAX_IDENTITY_CHARS + 1} characters (at most ${MAX_IDENTITY_CHARS})`,
     });
     expect(toCorrelationEvent(withIdentity('x'.repeat(MAX_IDENTITY_CHARS + 1), 'nonEvidenceIdentities')).ok).toBe(false);
+    expect(toCorrelationEvent(securityEvent({ eventId: 'cloudtrail:a\u0000b' }))).toEqual({ ok: false, reason: 'eventId contains a NUL character' });
   });
 
   it('rejects an event whose source is unknown (it cannot be correlated)', () => {

@@ -38,23 +38,51 @@ export interface ScriptDef {
 }
 
 /**
- * An IP occurrence in \`k:{key}:o\` is one field per event: id -> its decision state (one character:
- * \`p\`ending, \`e\`ligible, \`h\`ot) followed by the occurrence (stored-codec). A hot one also keeps
- * its distinct-identity count in \`c:<id>\`. (Until session 9 the state was a field \`s:<id>\` of its
- * own: one more copy of the id, up to ~150 bytes, per IP occurrence.)
+ * An IP occurrence is ONE member of the key's time index \`k:{key}:t\` (score: the event's
+ * observedAt): \`<id> NUL <state><count> NUL <occurrence>\`, where state is one character
+ * (\`p\`ending, \`e\`ligible, \`h\`ot), count the distinct identities a hot decision counted (empty
+ * otherwise) and occurrence the stored-codec text. An identity occurrence is the bare id (identities
+ * link on the time index alone). Event ids never contain NUL (the stage refuses them), so the first
+ * NUL ends the id; the occurrence, which holds attacker-controlled identities, is the tail and may
+ * contain anything. An event's observedAt never changes (later versions keep the first's), so a
+ * member is found by its id at that score. Until session 10 the occurrences were fields of a second
+ * key, \`k:{key}:o\` (one more key per IP, ~120 bytes).
  *
- * Lua snippet: appends \`id, score, occurrence, state\` for every member of KEYS[1] in [from, to].
+ * Lua snippet: parse / find / write a member; \`range\` appends \`id, score, occurrence, state\` for every
+ * member of KEYS[1] in [from, to].
  */
-const RANGE = `
+const OCCURRENCE = `
+local function parseMember(m)
+  local a = string.find(m, '\\0', 1, true)
+  if not a then return m, '', '' end
+  local b = string.find(m, '\\0', a + 1, true)
+  return string.sub(m, 1, a - 1), string.sub(m, a + 1, b - 1), string.sub(m, b + 1)
+end
+local function findMember(key, at, id)
+  local head = id .. '\\0'
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', key, at, at)) do
+    if string.sub(m, 1, #head) == head then return m end
+  end
+  return false
+end
+-- Writes the member, replacing \`old\` (or nothing when false). The new one is added before the old
+-- one goes, so the key never becomes empty on the way (Redis would delete it, and its TTL with it).
+local function putMember(key, at, id, decision, occurrence, old)
+  local m = id .. '\\0' .. decision .. '\\0' .. occurrence
+  if m == old then return end
+  redis.call('ZADD', key, at, m)
+  if old then redis.call('ZREM', key, old) end
+end
+`;
+const RANGE = `${OCCURRENCE}
 local function range(out, from, to)
-  local ids = redis.call('ZRANGEBYSCORE', KEYS[1], from, to, 'WITHSCORES')
-  for i = 1, #ids, 2 do
-    local id = ids[i]
-    local v = redis.call('HGET', KEYS[2], id) or ''
+  local ms = redis.call('ZRANGEBYSCORE', KEYS[1], from, to, 'WITHSCORES')
+  for i = 1, #ms, 2 do
+    local id, decision, occurrence = parseMember(ms[i])
     out[#out + 1] = id
-    out[#out + 1] = ids[i + 1]
-    out[#out + 1] = string.sub(v, 2)
-    out[#out + 1] = string.sub(v, 1, 1)
+    out[#out + 1] = ms[i + 1]
+    out[#out + 1] = occurrence
+    out[#out + 1] = string.sub(decision, 1, 1)
   end
   return out
 end
@@ -236,22 +264,29 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`,
   },
   /**
-   * KEYS kt, ko — ARGV id, observedAt, occurrence (stored-codec), kind, ttl. Adds the occurrence (an
-   * IP starts `p`ending, never reset); for an identity returns the neighbours in (score, member)
-   * order and stores no occurrence: identities link on the time index alone (no roles, no hotness).
+   * KEYS kt — ARGV id, observedAt, occurrence (stored-codec), kind, ttl. Adds the occurrence (an IP
+   * starts `p`ending, never reset: OCCURRENCE); for an identity returns the neighbours in (score,
+   * member) order and stores the bare id: identities link on the time index alone (no roles, no
+   * hotness).
    */
   seamIndex: {
-    numberOfKeys: 2,
-    lua: `
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+    numberOfKeys: 1,
+    lua: `${OCCURRENCE}
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 if ARGV[4] ~= 'identity' then
   -- A re-index (redelivery, a later version of the event) keeps the decision made.
-  local cur = redis.call('HGET', KEYS[2], ARGV[1])
-  redis.call('HSET', KEYS[2], ARGV[1], (cur and string.sub(cur, 1, 1) or 'p') .. ARGV[3])
-  redis.call('PEXPIRE', KEYS[2], ARGV[5])
+  local cur = findMember(KEYS[1], ARGV[2], ARGV[1])
+  local decision = 'p'
+  if cur then
+    local _, d = parseMember(cur)
+    decision = d
+  end
+  putMember(KEYS[1], ARGV[2], ARGV[1], decision, ARGV[3], cur)
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
   return {}
 end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
 local rank = redis.call('ZRANK', KEYS[1], ARGV[1])
 local out = {'', '', '', ''}
 if rank > 0 then
@@ -262,39 +297,41 @@ local n = redis.call('ZRANGE', KEYS[1], rank + 1, rank + 1, 'WITHSCORES')
 if n[1] then out[3] = n[1]; out[4] = n[2] end
 return out`,
   },
-  /** KEYS kt, ko — ARGV from, to. The carriers of a key in an event-time range. */
+  /** KEYS kt — ARGV from, to. The carriers of a key in an event-time range. */
   seamRange: {
-    numberOfKeys: 2,
+    numberOfKeys: 1,
     lua: `${RANGE}
 return range({}, ARGV[1], ARGV[2])`,
   },
   /**
-   * KEYS kt, ko — ARGV id, state, from, to, distinct identities. Decides an IP occurrence once
-   * (p → e|h; a second decision returns the first; a hot one also keeps its distinct-identity count
-   * in `c:<id>`), then returns the state, '1' when this call made the decision ('0' when it was
-   * already made: a redo, another instance), and the carriers in [from, to] as they are after it.
+   * KEYS kt — ARGV id, state, from, to, distinct identities, observedAt. Decides an IP occurrence
+   * once (p → e|h; a second decision returns the first; a hot one also keeps its distinct-identity
+   * count), then returns the state, '1' when this call made the decision ('0' when it was already
+   * made: a redo, another instance), and the carriers in [from, to] as they are after it.
    */
   seamDecide: {
-    numberOfKeys: 2,
+    numberOfKeys: 1,
     lua: `${RANGE}
-local v = redis.call('HGET', KEYS[2], ARGV[1])
-if not v then return {'gone'} end
-local cur = string.sub(v, 1, 1)
+local m = findMember(KEYS[1], ARGV[6], ARGV[1])
+if not m then return {'gone'} end
+local _, decision, occurrence = parseMember(m)
+local cur = string.sub(decision, 1, 1)
 local fresh = '0'
 if cur == 'p' then
-  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2] .. string.sub(v, 2))
-  if ARGV[2] == 'h' then redis.call('HSET', KEYS[2], 'c:' .. ARGV[1], ARGV[5]) end
+  putMember(KEYS[1], ARGV[6], ARGV[1], ARGV[2] == 'h' and ('h' .. ARGV[5]) or ARGV[2], occurrence, m)
   cur = ARGV[2]
   fresh = '1'
 end
 return range({cur, fresh}, ARGV[3], ARGV[4])`,
   },
-  /** KEYS kt, ko — ARGV id. Evicts one occurrence (settle). */
+  /** KEYS kt — ARGV id, observedAt. Evicts one occurrence, identity (bare id) or IP (settle). */
   seamEvict: {
-    numberOfKeys: 2,
-    lua: `
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1], 'c:' .. ARGV[1])
+    numberOfKeys: 1,
+    lua: `${OCCURRENCE}
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then
+  local m = findMember(KEYS[1], ARGV[2], ARGV[1])
+  if m then redis.call('ZREM', KEYS[1], m) end
+end
 return 1`,
   },
   /**
@@ -516,12 +553,14 @@ return getEvent(KEYS[1]) or ''`,
     lua: `${EXISTS}
 return {'none'}`,
   },
-  /** KEYS ko — ARGV id. The IP decision of an occurrence and a hot one's count ('' when none). */
+  /** KEYS kt — ARGV id, observedAt. The IP decision of an occurrence and a hot one's count ('' when none). */
   seamReadIpState: {
     numberOfKeys: 1,
-    lua: `
-local f = redis.call('HMGET', KEYS[1], ARGV[1], 'c:' .. ARGV[1])
-return {f[1] and string.sub(f[1], 1, 1) or '', f[2] or ''}`,
+    lua: `${OCCURRENCE}
+local m = findMember(KEYS[1], ARGV[2], ARGV[1])
+if not m then return {'', ''} end
+local _, decision = parseMember(m)
+return {string.sub(decision, 1, 1), string.sub(decision, 2)}`,
   },
   /** KEYS rm of a settled root — deletes its member set (its members are evicted and forgotten). */
   seamDropMembers: {

@@ -298,7 +298,8 @@ export class RedisCorrelationState {
     `${this.prefix}r:{${id}}:a`,
     `${this.prefix}r:{${id}}:tb`,
   ];
-  private kKeys = (key: string): [string, string] => [`${this.prefix}k:{${key}}:t`, `${this.prefix}k:{${key}}:o`];
+  /** A join key's time index; an IP occurrence's roles and decision are in its member (redis-scripts.ts, OCCURRENCE). */
+  private kKey = (key: string): string => `${this.prefix}k:{${key}}:t`;
   private bucketCount = (kind: BucketKind): number => (kind === 'due' || kind === 'emitting' ? this.emissionBuckets : this.sweepBuckets);
   private bucket = (kind: BucketKind, member: string): string =>
     `${this.prefix}${kind}:{${fnv1a(member) % this.bucketCount(kind)}}`;
@@ -553,7 +554,7 @@ export class RedisCorrelationState {
         // Registered before the occurrence, so a crash in between leaves a harmless no-op decision.
         await this.bucketAdd(this.bucket('undecided', key), event.observedAt, JSON.stringify([key, event.eventId]));
       }
-      const neighbours = (await this.call('seamIndex', this.kKeys(key), [
+      const neighbours = (await this.call('seamIndex', [this.kKey(key)], [
         event.eventId,
         event.observedAt,
         encodeOccurrence(stored),
@@ -829,12 +830,12 @@ export class RedisCorrelationState {
    */
   private async decide(key: string, eventId: string, at: number): Promise<void> {
     const window = windowFor(this.config, 'ip');
-    const candidates = parseCarriers((await this.call('seamRange', this.kKeys(key), [at - window, at + this.config.hotKeyLookaheadMs])) as string[]);
+    const candidates = parseCarriers((await this.call('seamRange', [this.kKey(key)], [at - window, at + this.config.hotKeyLookaheadMs])) as string[]);
     const own = candidates.find((carrier) => carrier.eventId === eventId);
     if (own?.occurrence === undefined) return;
     const distinct = hotCount(candidates.map((carrier) => carrier.occurrence?.identities ?? []));
     const state = distinct > this.config.hotKeyDistinctIdentities ? 'h' : 'e';
-    const result = (await this.call('seamDecide', this.kKeys(key), [eventId, state, at - window, at + window, distinct])) as string[];
+    const result = (await this.call('seamDecide', [this.kKey(key)], [eventId, state, at - window, at + window, distinct, at])) as string[];
     const decided = result[0];
     if (decided === 'h') {
       // Reported once per occurrence: only the call that made the decision (a redo or another
@@ -916,7 +917,7 @@ export class RedisCorrelationState {
     if (!settled && loaded.length > 0) return 'again';
     const incidentId = incidentIdFor(root);
     await Promise.all(
-      loaded.flatMap((member) => [...member.keys.keys.keys()].map((key) => this.call('seamEvict', this.kKeys(key), [member.event.eventId]))),
+      loaded.flatMap((member) => [...member.keys.keys.keys()].map((key) => this.call('seamEvict', [this.kKey(key)], [member.event.eventId, member.event.observedAt]))),
     );
     await Promise.all(
       loaded.map((member) => this.call('seamForget', [this.eKey(member.event.eventId)], [incidentId, this.config.dedupRetentionMs])),
@@ -959,7 +960,7 @@ export class RedisCorrelationState {
         const keys = extractKeys(event, this.policy);
         const ipKeys = [...keys.keys].filter(([, occurrence]) => occurrence.kind === 'ip').map(([key]) => key);
         const states = await Promise.all(
-          ipKeys.map(async (key) => (await this.call('seamReadIpState', [this.kKeys(key)[1]], [id])) as [string, string]),
+          ipKeys.map(async (key) => (await this.call('seamReadIpState', [this.kKey(key)], [id, event.observedAt])) as [string, string]),
         );
         const ipState = new Map<string, IpKeyState>();
         const hotCounts = new Map<string, number>();

@@ -50,14 +50,17 @@ export const MAX_IDENTITY_CHARS = 2048;
 
 /**
  * `enriched` SecurityEvent → CorrelationEvent. An unknown source cannot be correlated; an id or an
- * identity over the bounds above is refused with the reason (never silently cut: a cut id could
- * collide with another event's).
+ * identity over the bounds above, or an id with a NUL character, is refused with the reason (never
+ * silently cut or rewritten: the result could collide with another event's id).
  */
 export const toCorrelationEvent = (record: SecurityEvent): MappingResult => {
   if (record.source === 'unknown') return { ok: false, reason: 'source is unknown' };
   if (record.eventId.length > MAX_EVENT_ID_CHARS) {
     return { ok: false, reason: `eventId is ${record.eventId.length} characters (at most ${MAX_EVENT_ID_CHARS})` };
   }
+  // The Redis state ends an id with NUL inside an IP key's index entries (redis-scripts.ts,
+  // OCCURRENCE); no real source id contains one.
+  if (record.eventId.includes('\u0000')) return { ok: false, reason: 'eventId contains a NUL character' };
   const identities = [...record.entities.identities, ...(record.entities.nonEvidenceIdentities ?? [])];
   const long = identities.find((identity) => identity.canonical.length > MAX_IDENTITY_CHARS);
   if (long !== undefined) {
