@@ -6,6 +6,7 @@
  * BENCH_BATCH_SCRIPTS=0: one EVALSHA per script invocation (the batcher off). BENCH_LEASE_MS (default 30000, the main job's
  * emission lease; 0 = off): versions are acknowledged inside each tick, as the stage's batch path does. BENCH_MAX_PER_ADVANCE (default 2000): the bound of one advance()/tick() — the final settle of every
  * incident runs as repeated bounded calls; `settleMaxCallMs` is the longest one (what a batch waits).
+ * BENCH_SWEEP_BUCKETS: the sweep buckets per kind (default 256; 16 before session 10).
  */
 import { randomUUID } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
@@ -29,7 +30,7 @@ const prefix = `bench-${randomUUID().slice(0, 8)}:`;
 const maxPerAdvance = Number(process.env.BENCH_MAX_PER_ADVANCE ?? 2000);
 // The main job's default emission lease (CORRELATOR_EMISSION_LEASE_MS); BENCH_LEASE_MS=0 turns it off.
 const emissionLeaseMs = Number(process.env.BENCH_LEASE_MS ?? 30_000);
-const state = new RedisCorrelationState({ redis, prefix, clock: { now: () => Date.now() }, config: { debounceMs: 0 }, maxPerAdvance, emissionLeaseMs, batchScripts: process.env.BENCH_BATCH_SCRIPTS !== '0' });
+const state = new RedisCorrelationState({ redis, prefix, clock: { now: () => Date.now() }, config: { debounceMs: 0 }, maxPerAdvance, emissionLeaseMs, batchScripts: process.env.BENCH_BATCH_SCRIPTS !== '0', ...(process.env.BENCH_SWEEP_BUCKETS ? { sweepBuckets: Number(process.env.BENCH_SWEEP_BUCKETS) } : {}) });
 /** Acknowledged inside tick, as the stage's batch path does. */
 const emitDue = async (): Promise<number> => (await state.tick({ acknowledge: true })).length;
 const N = Number(process.env.BENCH_STATE_EVENTS ?? (batchSize === 1 ? 2000 : 20_000)), T0 = Date.UTC(2025, 0, 1);

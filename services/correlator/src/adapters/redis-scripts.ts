@@ -580,6 +580,42 @@ if not f[1] or f[2] then return 0 end
 if hasRootInfo(KEYS[1]) then return redis.call('HDEL', KEYS[1], 'i', 't') end
 return redis.call('DEL', KEYS[1])`,
   },
+  /**
+   * KEYS bucket — ARGV max score, limit, '1' with scores. The earliest entries up to max: a script
+   * (not a plain ZRANGEBYSCORE) so that the batcher sends the scans of all of a kind's buckets as one
+   * call on a standalone Redis (256 sweep buckets per kind since session 10).
+   */
+  seamScan: {
+    numberOfKeys: 1,
+    lua: `
+if ARGV[3] == '1' then return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2]) end
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])`,
+  },
+  /**
+   * KEYS bucket — ARGV ttl, mode ('GT' or ''), then score, member pairs. ZADD of many entries with a
+   * safety-net TTL; like seamScan and seamBucketRemove a script so that the batcher sends those of
+   * many buckets as one call on a standalone Redis (calls with the same number of entries share one).
+   */
+  seamBucketAddAll: {
+    numberOfKeys: 1,
+    lua: `
+local n = #ARGV
+for i = 3, n, 1000 do
+  local last = math.min(i + 999, n)
+  if ARGV[2] == 'GT' then redis.call('ZADD', KEYS[1], 'GT', unpack(ARGV, i, last))
+  else redis.call('ZADD', KEYS[1], unpack(ARGV, i, last)) end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1`,
+  },
+  /** KEYS bucket — ARGV members. ZREM of many entries (see seamBucketAddAll). */
+  seamBucketRemove: {
+    numberOfKeys: 1,
+    lua: `
+local n = #ARGV
+for i = 1, n, 1000 do redis.call('ZREM', KEYS[1], unpack(ARGV, i, math.min(i + 999, n))) end
+return 1`,
+  },
   /** KEYS bucket — ARGV score, member, ttl, mode ('GT' or ''). ZADD with a safety-net TTL. */
   seamBucketAdd: {
     numberOfKeys: 1,

@@ -446,9 +446,8 @@ export class RedisCorrelationState {
     await Promise.all(
       [...adds.byKey].flatMap(([key, { gt, plain }]) => [
         // score/member pairs: chunks of an even size keep them together
-        ...chunks(gt).map((part) => this.redis.zadd(key, 'GT', ...part)),
-        ...chunks(plain).map((part) => this.redis.zadd(key, ...part)),
-        this.redis.pexpire(key, this.holdingTtlMs),
+        ...chunks(gt).map((part) => this.call('seamBucketAddAll', [key], [this.holdingTtlMs, 'GT', ...part])),
+        ...chunks(plain).map((part) => this.call('seamBucketAddAll', [key], [this.holdingTtlMs, '', ...part])),
       ]),
     );
   }
@@ -790,11 +789,7 @@ export class RedisCorrelationState {
   private scanBuckets(kind: BucketKind, max: string, withScores: boolean): Promise<string[][]> {
     const limit = this.perBucket(kind);
     return Promise.all(
-      this.allBuckets(kind).map((bucket) =>
-        withScores
-          ? this.redis.zrangebyscore(bucket, '-inf', max, 'WITHSCORES', 'LIMIT', 0, limit)
-          : this.redis.zrangebyscore(bucket, '-inf', max, 'LIMIT', 0, limit),
-      ),
+      this.allBuckets(kind).map(async (bucket) => (await this.call('seamScan', [bucket], [max, limit, withScores ? '1' : ''])) as string[]),
     );
   }
 
@@ -1040,7 +1035,7 @@ export class RedisCorrelationState {
       if (members === undefined) byBucket.set(bucket, [member]);
       else members.push(member);
     }
-    await Promise.all([...byBucket].flatMap(([bucket, members]) => chunks(members).map((part) => this.redis.zrem(bucket, ...part))));
+    await Promise.all([...byBucket].flatMap(([bucket, members]) => chunks(members).map((part) => this.call('seamBucketRemove', [bucket], part))));
   }
 
   /** Expired emission leases go back to the due buckets. */
