@@ -87,3 +87,27 @@ describe('correlator stage: record size', () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe('correlator stage: start', () => {
+  const start = (prepare: () => Promise<void>) => {
+    const stage = correlatorStage({
+      topics: { enriched: 'enriched', correlated: 'correlated' },
+      codecs: { event: jsonCodec<unknown>(), incident: jsonCodec<Incident>() },
+      store: { ...store(bigVersion(1)), prepare },
+      now: () => 5_000,
+    });
+    return stage.onStart?.({ stage: 'correlator', log: createLogger({ service: 'correlator-test', level: 'silent' }) });
+  };
+
+  it('prepares the store before anything else, and does not start when the store refuses', async () => {
+    let prepared = 0;
+    await start(() => {
+      prepared += 1;
+      return Promise.resolve();
+    });
+    expect(prepared).toBe(1);
+    await expect(start(() => Promise.reject(new Error('correlator: Redis prefix "seam:" holds correlation state of another layout')))).rejects.toThrow(
+      'another layout',
+    );
+  });
+});

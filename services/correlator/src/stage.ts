@@ -7,6 +7,8 @@ import type { CorrelatorObserver } from './metrics';
 
 /** What the stage needs from the correlation state: `RedisCorrelationState` (or an in-memory twin in tests). */
 export interface CorrelationStore {
+  /** Before the first record: throws when the store cannot be used (e.g. state of another layout). */
+  prepare?(): Promise<void>;
   ingest(event: CorrelationEvent, partition: string): Promise<IngestOutcome>;
   /** The events of one partition batch in offset order; one outcome per event. */
   ingestBatch(events: readonly CorrelationEvent[], partition: string): Promise<IngestOutcome[]>;
@@ -217,6 +219,7 @@ export const correlatorStage = (options: CorrelatorStageOptions) => {
     },
     async onStart(ctx) {
       stopped = false;
+      await store.prepare?.();
       if (options.timer === undefined || options.timer.tickIntervalMs <= 0) return;
       await options.timer.producer.connect();
       schedule(ctx, options.timer.producer, options.timer.tickIntervalMs);

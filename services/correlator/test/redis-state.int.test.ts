@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCorrelationState, type RedisLike } from '../src/adapters/redis-state';
 import {
@@ -13,6 +12,7 @@ import {
   type IncidentVersion,
 } from '../src/domain/index';
 import { compacted, ManualClock, MINUTE, partitionOf, T0 } from './fixtures';
+import { dropKeys, redisTargets, scanKeys } from './redis-targets';
 
 /**
  * The Redis-backed state against the in-memory reference, on real Redis (standalone and the
@@ -120,45 +120,8 @@ const runMemory = (arrivals: readonly CorrelationEvent[], config: CorrelationCon
   return versions;
 };
 
-interface Target {
-  readonly name: string;
-  readonly connect: () => RedisLike;
-}
 
-const clusterNodes = (process.env.REDIS_CLUSTER_NODES ?? '').split(',').filter((node) => node.trim() !== '');
-const targets: Target[] = [
-  { name: 'standalone', connect: () => new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 }) },
-  {
-    name: 'cluster',
-    connect: () =>
-      new Cluster(
-        clusterNodes.map((node) => {
-          const at = node.lastIndexOf(':');
-          return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
-        }),
-        { redisOptions: { maxRetriesPerRequest: 3 } },
-      ),
-  },
-];
 
-/** Every key under a prefix (every master of a cluster). */
-const scanKeys = async (redis: RedisLike, prefix: string): Promise<string[]> => {
-  const nodes: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  const keys: string[] = [];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, batch] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-  }
-  return keys.sort();
-};
-
-const dropKeys = async (redis: RedisLike, prefix: string): Promise<void> => {
-  for (const key of await scanKeys(redis, prefix)) await redis.del(key);
-};
 
 interface RedisRun {
   readonly versions: IncidentVersion[];
@@ -305,7 +268,7 @@ const checkAgainstReference = (
   expect(run.wmTtl).toBeLessThanOrEqual(run.holdingTtlMs);
 };
 
-describe.each(targets)('Redis correlation state ($name)', ({ connect }) => {
+describe.each(redisTargets)('Redis correlation state ($name)', ({ connect }) => {
   const clients: RedisLike[] = [];
   beforeAll(async () => {
     clients.push(connect(), connect());

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '@seam/infra/emulator-kit/random';
 import { RedisCorrelationState, type RedisLike, type RedisStateTestHooks } from '../src/adapters/redis-state';
 import { incidentIdFor, type CorrelationConfigInput, type IncidentVersion } from '../src/domain/index';
 import { compacted, ev, ManualClock, MINUTE, person, T0 } from './fixtures';
 import { FIELD } from '../src/adapters/redis-scripts';
+import { redisTargets, scanKeys } from './redis-targets';
 
 /**
  * Regression (crash test, `qradar:offense:2102` lost): a settle and a union into the settling root
@@ -33,21 +33,6 @@ interface Internals {
   union(a: string, b: string): Promise<void>;
 }
 
-const clusterNodes = (process.env.REDIS_CLUSTER_NODES ?? '').split(',').filter((node) => node.trim() !== '');
-const targets = [
-  { name: 'standalone', connect: (): RedisLike => new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 }) },
-  {
-    name: 'cluster',
-    connect: (): RedisLike =>
-      new Cluster(
-        clusterNodes.map((node) => {
-          const at = node.lastIndexOf(':');
-          return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
-        }),
-        { redisOptions: { maxRetriesPerRequest: 3 } },
-      ),
-  },
-];
 
 /** An event's union-find parent as the scripts see it: a root stores '=' for itself. */
 const parentOf = async (redis: RedisLike, prefix: string, id: string): Promise<string | null> => {
@@ -55,26 +40,13 @@ const parentOf = async (redis: RedisLike, prefix: string, id: string): Promise<s
   return stored === '=' ? id : stored;
 };
 
-const scanKeys = async (redis: RedisLike, prefix: string): Promise<string[]> => {
-  const nodes: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  const keys: string[] = [];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, batch] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-  }
-  return keys;
-};
 
 
 const yieldTimes = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
 };
 
-describe.each(targets)('settle vs. union into the settling root ($name)', ({ connect }) => {
+describe.each(redisTargets)('settle vs. union into the settling root ($name)', ({ connect }) => {
   let redis: RedisLike;
   const prefixes: string[] = [];
   beforeAll(async () => {
@@ -213,7 +185,10 @@ describe.each(targets)('settle vs. union into the settling root ($name)', ({ con
   });
 
   it('settle and union run concurrently under 40 seeded schedules: every event in exactly one settled incident', async () => {
-    const outcomes = new Set<string>();
+    // Measured with 40: 8-15 of the 40 schedules end 'own', the rest 'joined' (with 4, as until
+    // session 10, 'own' came up 1-6 times and sometimes not at once: the check flaked).
+    const SPREAD = 40;
+    const outcomes = new Map<string, number>();
     for (let seed = 1; seed <= 40; seed += 1) {
       const random = seededRandom(seed);
       const hooks: RedisStateTestHooks = {
@@ -222,22 +197,27 @@ describe.each(targets)('settle vs. union into the settling root ($name)', ({ con
         afterLink: () => yieldTimes(Math.floor(random() * 6)),
       };
       const { state, prefix, union, finish } = await setup(hooks);
+      // How many event-loop turns each side waits before it starts. An advance() takes several
+      // round trips (watermark, bucket scans) before it reads and marks the settle, a union fewer
+      // before its link, so the union's head start ranges wider: both endings occur.
       const first = Math.floor(random() * 4);
+      const unionAfter = Math.floor(random() * SPREAD);
       await Promise.all([
         (async () => {
           await yieldTimes(first);
           await state.advance();
         })(),
         (async () => {
-          await yieldTimes(3 - first);
+          await yieldTimes(unionAfter);
           await union(A.eventId, B.eventId);
         })(),
       ]);
       const owner = await checkInvariant(prefix, await finish());
-      outcomes.add(owner.get(B.eventId) === incidentIdFor(A.eventId) ? 'joined' : 'own');
+      const outcome = owner.get(B.eventId) === incidentIdFor(A.eventId) ? 'joined' : 'own';
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     }
     // Both legitimate endings occur (B joined A before the settle, or its link was refused): the
     // schedules do reach the race.
-    expect([...outcomes].sort()).toEqual(['joined', 'own']);
+    expect([...outcomes.keys()].sort()).toEqual(['joined', 'own']);
   });
 });

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisCorrelationState, type IdleAdvanceInfo, type RedisLike } from '../src/adapters/redis-state';
 import { incidentIdFor, type CorrelationConfigInput, type IncidentVersion } from '../src/domain/index';
 import { compacted, ev, ManualClock, person, T0 } from './fixtures';
 import { FIELD } from '../src/adapters/redis-scripts';
+import { redisTargets, scanKeys } from './redis-targets';
 
 /**
  * Time handling of the Redis state with an injected wall clock: idle advance of the watermark,
@@ -23,37 +23,9 @@ const at = (seconds: number) => T0 + seconds * SECOND;
 /** An event `seconds` after T0 carrying one identity. */
 const event = (id: string, seconds: number, user: string) => ({ ...ev(id, 0, { ids: [person(user)] }), observedAt: at(seconds) });
 
-const clusterNodes = (process.env.REDIS_CLUSTER_NODES ?? '').split(',').filter((node) => node.trim() !== '');
-const targets = [
-  { name: 'standalone', connect: (): RedisLike => new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 3 }) },
-  {
-    name: 'cluster',
-    connect: (): RedisLike =>
-      new Cluster(
-        clusterNodes.map((node) => {
-          const colon = node.lastIndexOf(':');
-          return { host: node.slice(0, colon), port: Number(node.slice(colon + 1)) };
-        }),
-        { redisOptions: { maxRetriesPerRequest: 3 } },
-      ),
-  },
-];
 
-const scanKeys = async (redis: RedisLike, prefix: string): Promise<string[]> => {
-  const nodes: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  const keys: string[] = [];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, batch] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      keys.push(...batch);
-      cursor = next;
-    } while (cursor !== '0');
-  }
-  return keys.sort();
-};
 
-describe.each(targets)('time handling of the Redis state ($name)', ({ connect }) => {
+describe.each(redisTargets)('time handling of the Redis state ($name)', ({ connect }) => {
   let redis: RedisLike;
   const prefixes: string[] = [];
   beforeAll(async () => {

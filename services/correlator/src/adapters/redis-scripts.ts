@@ -15,6 +15,15 @@
  * short names; the client maps a root's info back to the long ones (`FIELD` is the one table).
  * The payload parts are `v`, `v2`, `v3`, … (EVENT_PARTS).
  */
+/**
+ * The stored layout's version, kept in the watermark hash as `~layout`. Bump it with every change of
+ * what is stored where (field names, key names, member encodings, bucket counts): an instance refuses
+ * to start on a prefix that holds another layout (`RedisCorrelationState.prepare`). Versions before
+ * session 10 did not record one.
+ */
+export const LAYOUT = '10';
+export const LAYOUT_FIELD = '~layout';
+
 export const FIELD = {
   observedAt: 't',
   parent: 'p',
@@ -668,9 +677,11 @@ return #ids`,
 return {rootInfo(KEYS[3]), members(KEYS[1], KEYS[2], ARGV[1]), redis.call('SMEMBERS', KEYS[4]), getEvent(KEYS[1]) or ''}`,
   },
   /**
-   * KEYS wm — ARGV field, observedAt ('' = none), ttl, wall ms ('' = none). Per-partition max event
-   * time (field = partition; also the persisted watermark floor `~floor`) and the wall-clock time of
-   * the partition's last record (field `~wall:<partition>`, a max too); returns the whole hash.
+   * KEYS wm — ARGV field, observedAt ('' = none), ttl, wall ms ('' = none), layout. Per-partition max
+   * event time (field = partition; also the persisted watermark floor `~floor`) and the wall-clock
+   * time of the partition's last record (field `~wall:<partition>`, a max too); records the layout
+   * (`~layout`, if not there: a hash that expired and comes back keeps saying which layout wrote
+   * it); returns the whole hash.
    */
   seamWatermark: {
     numberOfKeys: 1,
@@ -683,8 +694,25 @@ if ARGV[4] ~= '' then
   local wall = redis.call('HGET', KEYS[1], '~wall:' .. ARGV[1])
   if not wall or tonumber(ARGV[4]) > tonumber(wall) then redis.call('HSET', KEYS[1], '~wall:' .. ARGV[1], ARGV[4]) end
 end
+if ARGV[5] and ARGV[5] ~= '' then redis.call('HSETNX', KEYS[1], '${LAYOUT_FIELD}', ARGV[5]) end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return redis.call('HGETALL', KEYS[1])`,
+  },
+  /**
+   * KEYS wm — ARGV layout, ttl. Claims the prefix for this layout when it holds no state yet;
+   * returns 'ok' when the layout is this one, else the layout found ('' when the watermark hash
+   * exists without one: state of a version from before layouts were recorded).
+   */
+  seamLayout: {
+    numberOfKeys: 1,
+    lua: `
+local cur = redis.call('HGET', KEYS[1], '${LAYOUT_FIELD}')
+if cur == ARGV[1] then return 'ok' end
+if cur then return cur end
+if redis.call('EXISTS', KEYS[1]) == 1 then return '' end
+redis.call('HSET', KEYS[1], '${LAYOUT_FIELD}', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 'ok'`,
   },
 } as const satisfies Record<string, ScriptDef>;
 

@@ -29,7 +29,7 @@ import {
 } from '../domain/index';
 import { hotCount } from '../domain/hot';
 import { compareEvents } from '../domain/order';
-import { FIELD, SCRIPTS, type ScriptName } from './redis-scripts';
+import { FIELD, LAYOUT, LAYOUT_FIELD, SCRIPTS, type ScriptName } from './redis-scripts';
 import { MANY_SUFFIX, ScriptBatcher, manyVariant } from './script-batch';
 import { decodeEvent, decodeOccurrence, encodeEvent, encodeOccurrence, type StoredOccurrence } from './stored-codec';
 
@@ -330,7 +330,7 @@ export class RedisCorrelationState {
    */
   async observe(partition: string, observedAt: number): Promise<number> {
     const now = this.clock.now();
-    const flat = (await this.call('seamWatermark', [this.wmKey()], [partition, observedAt, this.holdingTtlMs, now])) as string[];
+    const flat = (await this.call('seamWatermark', [this.wmKey()], [partition, observedAt, this.holdingTtlMs, now, LAYOUT])) as string[];
     return this.watermarkFrom(flat, now).watermark;
   }
 
@@ -339,6 +339,23 @@ export class RedisCorrelationState {
    * was seen. A partition's effective time is its max observedAt, or — when idle advance is on and
    * its last record is older than `idleAdvanceMs` of wall time — max(that, now).
    */
+  /**
+   * Before the first ingest: refuses a prefix that holds state of another stored layout (an older
+   * version's: field names, key names and encodings differ, so reading it would misread or lose
+   * incidents), and claims a fresh prefix for this layout. The check is the watermark hash's
+   * `~layout`; dedup records of an older layout that outlive its watermark (up to
+   * `dedupRetentionMs`) are not detected: a redelivery of such an event is taken as a new event.
+   */
+  async prepare(): Promise<void> {
+    const found = (await this.call('seamLayout', [this.wmKey()], [LAYOUT, this.holdingTtlMs])) as string;
+    if (found === 'ok') return;
+    const what = found === '' ? 'a version from before session 10, which did not record its layout' : `layout ${found}`;
+    throw new Error(
+      `correlator: Redis prefix "${this.prefix}" holds correlation state of another layout (${what}; this version stores layout ${LAYOUT}). ` +
+        `Start this version on a new CORRELATOR_REDIS_PREFIX, or stop the old instances and let their state expire (${Math.ceil(this.holdingTtlMs / 60_000)} min after their last record).`,
+    );
+  }
+
   async watermark(): Promise<number> {
     return (await this.watermarkView()).watermark;
   }
@@ -356,6 +373,7 @@ export class RedisCorrelationState {
       const field = flat[i] ?? '';
       const value = Number(flat[i + 1]);
       if (field === FLOOR_FIELD) floor = value;
+      else if (field === LAYOUT_FIELD) continue;
       else if (field.startsWith(WALL_FIELD)) walls.set(field.slice(WALL_FIELD.length), value);
       else maxima.set(field, value);
     }
@@ -408,7 +426,7 @@ export class RedisCorrelationState {
     // ≥ min can settle or be decided at a watermark ≤ min − G. The same call returns the watermark
     // that lateness is judged against.
     const batchMin = events.reduce((min, event) => Math.min(min, event.observedAt), Number.POSITIVE_INFINITY);
-    const flat = (await this.call('seamWatermark', [this.wmKey()], [partition, batchMin, this.holdingTtlMs, now])) as string[];
+    const flat = (await this.call('seamWatermark', [this.wmKey()], [partition, batchMin, this.holdingTtlMs, now, LAYOUT])) as string[];
     const { watermark } = this.watermarkFrom(flat, now);
     const seen: number[] = [];
     // 1. Create every new event (one script each, all in one pipeline); known and late ones take
@@ -759,7 +777,7 @@ export class RedisCorrelationState {
       // Only idleness lets event time move this far: persist it as the floor first, so every
       // instance judges lateness against it from now on (the watermark never moves back when the
       // idle partition resumes with older events).
-      await this.call('seamWatermark', [this.wmKey()], [FLOOR_FIELD, watermark, this.holdingTtlMs, '']);
+      await this.call('seamWatermark', [this.wmKey()], [FLOOR_FIELD, watermark, this.holdingTtlMs, '', LAYOUT]);
     }
     const report = watermark > view.strict ? view.idle.join(',') : '';
     if (report !== this.lastIdleReport) {
