@@ -201,6 +201,20 @@ describe('configuration names', () => {
     }
   });
 
+  it("the compose Redis servers run with infra/lib.sh's REDIS_TUNING (the correlator's compact state)", () => {
+    const tuning = /^REDIS_TUNING=\((.*)\)$/m.exec(readText('infra/lib.sh'))?.[1]?.split(/\s+/) ?? [];
+    expect(tuning).toContain('--zset-max-listpack-entries');
+    const standalone = list(record(composeServices['redis'], 'redis')['command'], 'redis command').map(String);
+    const cluster = list(record(composeServices['redis-cluster'], 'redis-cluster')['command'], 'redis-cluster command').join(' ').split(/[\s;]+/);
+    for (const args of [standalone, cluster]) {
+      for (let i = 0; i < tuning.length; i += 2) {
+        const at = args.indexOf(tuning[i] ?? '');
+        expect(at, `${tuning[i] ?? ''} in ${args.join(' ')}`).toBeGreaterThanOrEqual(0);
+        expect(args[at + 1]).toBe(tuning[i + 1]);
+      }
+    }
+  });
+
   it('the Dockerfile sets only variables the kit reads, besides SERVICE', () => {
     const { envNames: names } = dockerfileFacts(readText('Dockerfile'));
     expect(names).toContain('SERVICE');
