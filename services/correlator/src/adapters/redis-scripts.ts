@@ -8,14 +8,6 @@
  */
 
 /**
- * Field names of the event hash `e:{id}` (the event, its union-find parent, a root's info, a settled
- * event's incident), one or two characters each. Every live event has such a hash and a root carries
- * its info in it: with the readable names (`observedAt`, `fingerprint`, `settledEmitted`, …) the
- * names alone were ~50 of the hash's ~150 listpack bytes (session 10). The scripts below use the
- * short names; the client maps a root's info back to the long ones (`FIELD` is the one table).
- * The payload parts are `v`, `v2`, `v3`, … (EVENT_PARTS).
- */
-/**
  * The stored layout's version, kept in the watermark hash as `~layout`. Bump it with every change of
  * what is stored where (field names, key names, member encodings, bucket counts): an instance refuses
  * to start on a prefix that holds another layout (`RedisCorrelationState.prepare`). Versions before
@@ -24,6 +16,15 @@
 export const LAYOUT = '10';
 export const LAYOUT_FIELD = '~layout';
 
+/**
+ * Field names of the event hash `e:{id}` (the event, its union-find parent, a root's info, a settled
+ * event's incident), one or two characters each. Every live event has such a hash and a root carries
+ * its info in it: with the readable names (`observedAt`, `fingerprint`, `settledEmitted`, …) the
+ * names alone were ~50 of the hash's ~150 listpack bytes (session 10). The scripts below spell the
+ * short names out (redis-scripts.test.ts checks that they are these and that no long name is left);
+ * the client maps a root's info back to the long ones. The payload parts are `v`, `v2`, `v3`, …
+ * (EVENT_PARTS).
+ */
 export const FIELD = {
   observedAt: 't',
   parent: 'p',
