@@ -29,8 +29,8 @@ describe('batched script variants (real Redis)', () => {
 
   /** A sequence over several scripts, keys under `p`: replies of many shapes (tables, {}, strings, numbers). */
   const invocations = (p: string): Invocation[] => [
-    ['seamBucketAdd', [`${p}b:{1}`], ['5', 'm1', 60_000, 'GT']],
-    ['seamBucketAdd', [`${p}b:{1}`], ['3', 'm1', 60_000, 'GT']],
+    ['seamBucketAddAll', [`${p}b:{1}`], [60_000, 'GT', '5', 'm1']],
+    ['seamBucketAddAll', [`${p}b:{1}`], [60_000, 'GT', '3', 'm1']],
     ['seamIndex', [`${p}k:{ip}:t`], ['e1', 100, 'occ1', 'ip', 60_000]],
     ['seamIndex', [`${p}k:{id}:t`], ['e1', 100, 'occ1', 'identity', 60_000]],
     ['seamIndex', [`${p}k:{id}:t`], ['e2', 200, 'occ2', 'identity', 60_000]],

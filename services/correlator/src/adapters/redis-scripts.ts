@@ -602,7 +602,7 @@ if ARGV[3] == '1' then return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[
 return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])`,
   },
   /**
-   * KEYS bucket — ARGV ttl, mode ('GT' or ''), then score, member pairs. ZADD of many entries with a
+   * KEYS bucket — ARGV ttl, mode ('GT' or ''), then score, member pairs (one pair or many). ZADD with a
    * safety-net TTL; like seamScan and seamBucketRemove a script so that the batcher sends those of
    * many buckets as one call on a standalone Redis (calls with the same number of entries share one).
    */
@@ -624,15 +624,6 @@ return 1`,
     lua: `
 local n = #ARGV
 for i = 1, n, 1000 do redis.call('ZREM', KEYS[1], unpack(ARGV, i, math.min(i + 999, n))) end
-return 1`,
-  },
-  /** KEYS bucket — ARGV score, member, ttl, mode ('GT' or ''). ZADD with a safety-net TTL. */
-  seamBucketAdd: {
-    numberOfKeys: 1,
-    lua: `
-if ARGV[4] == 'GT' then redis.call('ZADD', KEYS[1], 'GT', ARGV[1], ARGV[2])
-else redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`,
   },
   /**
@@ -678,9 +669,9 @@ return #ids`,
 return {rootInfo(KEYS[3]), members(KEYS[1], KEYS[2], ARGV[1]), redis.call('SMEMBERS', KEYS[4]), getEvent(KEYS[1]) or ''}`,
   },
   /**
-   * KEYS wm — ARGV field, observedAt ('' = none), ttl, wall ms ('' = none), layout. Per-partition max
+   * KEYS wm — ARGV field, observedAt ('' = none), ttl, wall ms ('' = none). Per-partition max
    * event time (field = partition; also the persisted watermark floor `~floor`) and the wall-clock
-   * time of the partition's last record (field `~wall:<partition>`, a max too); records the layout
+   * time of the partition's last record (field `~wall:<partition>`, a max too); records LAYOUT
    * (`~layout`, if not there: a hash that expired and comes back keeps saying which layout wrote
    * it); returns the whole hash.
    */
@@ -695,24 +686,24 @@ if ARGV[4] ~= '' then
   local wall = redis.call('HGET', KEYS[1], '~wall:' .. ARGV[1])
   if not wall or tonumber(ARGV[4]) > tonumber(wall) then redis.call('HSET', KEYS[1], '~wall:' .. ARGV[1], ARGV[4]) end
 end
-if ARGV[5] and ARGV[5] ~= '' then redis.call('HSETNX', KEYS[1], '${LAYOUT_FIELD}', ARGV[5]) end
+redis.call('HSETNX', KEYS[1], '${LAYOUT_FIELD}', '${LAYOUT}')
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return redis.call('HGETALL', KEYS[1])`,
   },
   /**
-   * KEYS wm — ARGV layout, ttl. Claims the prefix for this layout when it holds no state yet;
-   * returns 'ok' when the layout is this one, else the layout found ('' when the watermark hash
-   * exists without one: state of a version from before layouts were recorded).
+   * KEYS wm — ARGV ttl. Claims the prefix for LAYOUT when it holds no state yet; returns 'ok' when
+   * the layout is LAYOUT, else the layout found ('' when the watermark hash exists without one:
+   * state of a version from before layouts were recorded).
    */
   seamLayout: {
     numberOfKeys: 1,
     lua: `
 local cur = redis.call('HGET', KEYS[1], '${LAYOUT_FIELD}')
-if cur == ARGV[1] then return 'ok' end
+if cur == '${LAYOUT}' then return 'ok' end
 if cur then return cur end
 if redis.call('EXISTS', KEYS[1]) == 1 then return '' end
-redis.call('HSET', KEYS[1], '${LAYOUT_FIELD}', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('HSET', KEYS[1], '${LAYOUT_FIELD}', '${LAYOUT}')
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 'ok'`,
   },
 } as const satisfies Record<string, ScriptDef>;

@@ -319,7 +319,7 @@ export class RedisCorrelationState {
   }
 
   private bucketAdd(key: string, score: number | '-inf', member: string, mode: 'GT' | '' = ''): Promise<unknown> {
-    return this.call('seamBucketAdd', [key], [String(score), member, this.holdingTtlMs, mode]);
+    return this.call('seamBucketAddAll', [key], [this.holdingTtlMs, mode, String(score), member]);
   }
 
   // --- watermark ------------------------------------------------------------------------------
@@ -330,7 +330,7 @@ export class RedisCorrelationState {
    */
   async observe(partition: string, observedAt: number): Promise<number> {
     const now = this.clock.now();
-    const flat = (await this.call('seamWatermark', [this.wmKey()], [partition, observedAt, this.holdingTtlMs, now, LAYOUT])) as string[];
+    const flat = (await this.call('seamWatermark', [this.wmKey()], [partition, observedAt, this.holdingTtlMs, now])) as string[];
     return this.watermarkFrom(flat, now).watermark;
   }
 
@@ -347,7 +347,7 @@ export class RedisCorrelationState {
    * `dedupRetentionMs`) are not detected: a redelivery of such an event is taken as a new event.
    */
   async prepare(): Promise<void> {
-    const found = (await this.call('seamLayout', [this.wmKey()], [LAYOUT, this.holdingTtlMs])) as string;
+    const found = (await this.call('seamLayout', [this.wmKey()], [this.holdingTtlMs])) as string;
     if (found === 'ok') return;
     const what = found === '' ? 'a version from before session 10, which did not record its layout' : `layout ${found}`;
     throw new Error(
@@ -426,7 +426,7 @@ export class RedisCorrelationState {
     // ≥ min can settle or be decided at a watermark ≤ min − G. The same call returns the watermark
     // that lateness is judged against.
     const batchMin = events.reduce((min, event) => Math.min(min, event.observedAt), Number.POSITIVE_INFINITY);
-    const flat = (await this.call('seamWatermark', [this.wmKey()], [partition, batchMin, this.holdingTtlMs, now, LAYOUT])) as string[];
+    const flat = (await this.call('seamWatermark', [this.wmKey()], [partition, batchMin, this.holdingTtlMs, now])) as string[];
     const { watermark } = this.watermarkFrom(flat, now);
     const seen: number[] = [];
     // 1. Create every new event (one script each, all in one pipeline); known and late ones take
@@ -777,7 +777,7 @@ export class RedisCorrelationState {
       // Only idleness lets event time move this far: persist it as the floor first, so every
       // instance judges lateness against it from now on (the watermark never moves back when the
       // idle partition resumes with older events).
-      await this.call('seamWatermark', [this.wmKey()], [FLOOR_FIELD, watermark, this.holdingTtlMs, '', LAYOUT]);
+      await this.call('seamWatermark', [this.wmKey()], [FLOOR_FIELD, watermark, this.holdingTtlMs, '']);
     }
     const report = watermark > view.strict ? view.idle.join(',') : '';
     if (report !== this.lastIdleReport) {
